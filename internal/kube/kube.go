@@ -1,0 +1,169 @@
+// Package kube turns the kubeconfig inputs into Kubernetes clients. It is the only place that
+// knows how a kubeconfig is loaded; the kubeconfig content is kept in memory and never written
+// to disk, so no later step of the job can read it.
+package kube
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// ErrNoConfig means no kubeconfig input, no KUBECONFIG and no in-cluster service account.
+var ErrNoConfig = errors.New("no Kubernetes credentials")
+
+// Options says where the cluster credentials come from, in order of precedence.
+type Options struct {
+	Content    []byte // kubeconfig file content (input "kubeconfig")
+	Path       string // input "kubeconfig-path"
+	EnvPath    string // value of KUBECONFIG (list separated by the OS path separator)
+	Context    string // input "kube-context"
+	Namespace  string // release namespace, the default for namespaced calls
+	InCluster  func() (*rest.Config, error)
+	QPS        float32
+	Burst      int
+	UserAgent  string
+}
+
+// Clients are the ready-to-use clients for one cluster.
+type Clients struct {
+	Getter    genericclioptions.RESTClientGetter
+	REST      *rest.Config
+	Clientset kubernetes.Interface
+	Namespace string
+	Source    string // where the credentials came from, safe to print
+}
+
+// Load builds the clients. It never prints or stores credentials.
+func Load(o Options) (*Clients, error) {
+	cc, source, err := clientConfig(o)
+	if err != nil {
+		return nil, err
+	}
+	var restCfg *rest.Config
+	if cc != nil {
+		restCfg, err = cc.ClientConfig()
+		if err != nil {
+			return nil, fmt.Errorf("kubeconfig from %s: %w", source, err)
+		}
+	} else {
+		inCluster := o.InCluster
+		if inCluster == nil {
+			inCluster = rest.InClusterConfig
+		}
+		restCfg, err = inCluster()
+		if err != nil {
+			return nil, fmt.Errorf("%w: set the kubeconfig or kubeconfig-path input (in-cluster config: %v)", ErrNoConfig, err)
+		}
+		source = "in-cluster service account"
+		cc = inClusterLoader(restCfg, o.Namespace)
+	}
+	if o.QPS > 0 {
+		restCfg.QPS = o.QPS
+	}
+	if o.Burst > 0 {
+		restCfg.Burst = o.Burst
+	}
+	if o.UserAgent != "" {
+		restCfg.UserAgent = o.UserAgent
+	}
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	return &Clients{
+		Getter:    &getter{rest: restCfg, loader: cc},
+		REST:      restCfg,
+		Clientset: cs,
+		Namespace: o.Namespace,
+		Source:    source,
+	}, nil
+}
+
+func clientConfig(o Options) (clientcmd.ClientConfig, string, error) {
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.Context}
+	overrides.Context.Namespace = o.Namespace
+	switch {
+	case len(o.Content) > 0:
+		raw, err := clientcmd.Load(o.Content)
+		if err != nil {
+			return nil, "", fmt.Errorf("input \"kubeconfig\": not a valid kubeconfig: %w", err)
+		}
+		if err := checkContext(raw, o.Context); err != nil {
+			return nil, "", err
+		}
+		return clientcmd.NewDefaultClientConfig(*raw, overrides), "the kubeconfig input", nil
+	case o.Path != "" || o.EnvPath != "":
+		rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: o.Path}
+		source := "kubeconfig-path " + o.Path
+		if o.Path == "" {
+			rules = &clientcmd.ClientConfigLoadingRules{Precedence: filepath.SplitList(o.EnvPath)}
+			source = "KUBECONFIG"
+		}
+		raw, err := rules.Load()
+		if err != nil {
+			return nil, "", fmt.Errorf("kubeconfig from %s: %w", source, err)
+		}
+		if err := checkContext(raw, o.Context); err != nil {
+			return nil, "", err
+		}
+		return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides), source, nil
+	}
+	return nil, "", nil
+}
+
+func checkContext(raw *clientcmdapi.Config, name string) error {
+	if name == "" {
+		if raw.CurrentContext == "" && len(raw.Contexts) != 1 {
+			return fmt.Errorf("input \"kube-context\": the kubeconfig has no current-context and %d contexts; name one", len(raw.Contexts))
+		}
+		return nil
+	}
+	if _, ok := raw.Contexts[name]; !ok {
+		names := make([]string, 0, len(raw.Contexts))
+		for n := range raw.Contexts {
+			names = append(names, n)
+		}
+		return fmt.Errorf("input \"kube-context\": context %q is not in the kubeconfig (it has %v)", name, names)
+	}
+	return nil
+}
+
+// getter implements genericclioptions.RESTClientGetter over an in-memory config.
+type getter struct {
+	rest   *rest.Config
+	loader clientcmd.ClientConfig
+}
+
+func (g *getter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.rest), nil }
+
+func (g *getter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
+	cfg := rest.CopyConfig(g.rest)
+	cfg.Burst = max(cfg.Burst, 100)
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return memory.NewMemCacheClient(dc), nil
+}
+
+func (g *getter) ToRESTMapper() (meta.RESTMapper, error) {
+	dc, err := g.ToDiscoveryClient()
+	if err != nil {
+		return nil, err
+	}
+	m := restmapper.NewDeferredDiscoveryRESTMapper(dc)
+	return restmapper.NewShortcutExpander(m, dc, nil), nil
+}
+
+func (g *getter) ToRawKubeConfigLoader() clientcmd.ClientConfig { return g.loader }
