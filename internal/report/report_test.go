@@ -1,0 +1,123 @@
+package report
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func base() Summary {
+	return Summary{
+		Release: "web", Namespace: "apps", Chart: "web", ChartVersion: "0.2.0", AppVersion: "1.4.1",
+		RevisionBefore: 3, RevisionAfter: 4, Status: "deployed", Outcome: Succeeded,
+		Duration: 12340 * time.Millisecond,
+		Resources: []Resource{{"Deployment", "web"}, {"Service", "web"}},
+		Steps:     []Step{{"Read inputs", 2 * time.Millisecond, false}, {"Deploy", 12 * time.Second, false}},
+	}
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Summary)
+	}{
+		{"success", func(*Summary) {}},
+		{"first-install", func(s *Summary) { s.RevisionBefore, s.RevisionAfter = 0, 1 }},
+		{"dry-run", func(s *Summary) { s.Outcome, s.Status, s.RevisionAfter = DryRun, "pending-upgrade", 3 }},
+		{"rollout-failure", func(s *Summary) {
+			s.Outcome, s.Status, s.RevisionAfter = Failed, "deployed", 5
+			s.Error = "deployment/web: pod web-5d9c-x2 container app is in CrashLoopBackOff\n(exit code 1, 3 restarts)"
+			s.Hint = "read the last log lines below; the release was rolled back to revision 3"
+			s.Diagnosis = []string{"resource: Deployment/web", "container: app | reason: CrashLoopBackOff"}
+			s.LastLogLines = []string{"web-5d9c-x2/app | panic: boom", "web-5d9c-x2/app | ``` fenced"}
+			s.Events = []string{"12s Warning BackOff pod/web-5d9c-x2 Back-off restarting failed container"}
+			s.Steps[1].Failed = true
+		}},
+		{"with-lock-and-deployment", func(s *Summary) {
+			s.LockWait = 3500 * time.Millisecond
+			s.Recovered = "revision 4 was pending-upgrade: marked failed, rolled back to 3"
+			s.DeploymentID, s.DeploymentURL = 42, "https://github.com/o/r/deployments/production"
+			s.EnvironmentURL = "https://web.example.com"
+			s.Warnings = []string{"Deployment/web: 1 replica with maxUnavailable 1 can leave no pod available | <script>"}
+		}},
+		{"cancelled", func(s *Summary) {
+			s.Outcome, s.Error = Cancelled, "the run was cancelled while waiting for the rollout"
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := base()
+			tc.edit(&s)
+			got := Markdown(s)
+			path := filepath.Join("testdata", tc.name+".md")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/report -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("summary differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
+			}
+		})
+	}
+}
+
+func TestMarkdownEscapes(t *testing.T) {
+	s := base()
+	s.Warnings = []string{"a | b <img src=x>"}
+	got := Markdown(s)
+	if strings.Contains(got, "<img") || !strings.Contains(got, `a \| b &lt;img`) {
+		t.Errorf("warning not escaped:\n%s", got)
+	}
+}
+
+func TestMarkdownSizeCap(t *testing.T) {
+	s := base()
+	line := strings.Repeat("x", 1000)
+	for i := 0; i < 3000; i++ {
+		s.LastLogLines = append(s.LastLogLines, line)
+	}
+	got := Markdown(s)
+	if len(got) > MaxSummaryBytes+64 {
+		t.Fatalf("summary is %d bytes, cap %d", len(got), MaxSummaryBytes)
+	}
+	if !strings.Contains(got, "Revision") {
+		t.Fatal("the table was cut instead of the logs")
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	s := base()
+	s.Outcome, s.Error = Failed, "line one\nline two"
+	s.DeploymentID = 7
+	got := map[string]string{}
+	for _, o := range Outputs(s) {
+		got[o.Name] = o.Value
+	}
+	want := map[string]string{
+		"revision": "4", "previous-revision": "3", "status": "deployed", "chart-name": "web",
+		"chart-version": "0.2.0", "app-version": "1.4.1", "namespace": "apps", "release": "web",
+		"failure-reason": "line one | line two", "deployment-id": "7", "outcome": "failed",
+		"duration-seconds": "12.3", "lock-wait-seconds": "0.0",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("output %s = %q, want %q", k, got[k], v)
+		}
+	}
+	s.RevisionAfter, s.DeploymentID = 0, 0
+	for _, o := range Outputs(s) {
+		if (o.Name == "revision" || o.Name == "deployment-id") && o.Value != "" {
+			t.Errorf("%s = %q for nothing stored", o.Name, o.Value)
+		}
+	}
+}
