@@ -1,0 +1,173 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"helm.sh/helm/v3/pkg/kube"
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// errUnsupported is returned when Helm asks the wrapped client for an optional
+// capability the inner client does not have.
+var errUnsupported = errors.New("kube client does not support this operation")
+
+// waitingClient wraps Helm's kube client. Wait and WaitWithJobs go to the
+// Waiter of the current run when there is one; every other call, including the
+// optional interfaces Helm type-asserts (InterfaceExt, InterfaceThreeWayMerge,
+// InterfaceLogs, InterfaceDeletionPropagation, InterfaceResources), is delegated.
+// Helm's install/upgrade/atomic-rollback flow therefore stays Helm's own.
+type waitingClient struct {
+	inner kube.Interface
+
+	mu     sync.Mutex
+	waiter Waiter
+	ctx    context.Context
+	grace  time.Duration
+}
+
+var (
+	_ kube.Interface                    = (*waitingClient)(nil)
+	_ kube.InterfaceExt                 = (*waitingClient)(nil)
+	_ kube.InterfaceThreeWayMerge       = (*waitingClient)(nil)
+	_ kube.InterfaceLogs                = (*waitingClient)(nil)
+	_ kube.InterfaceDeletionPropagation = (*waitingClient)(nil)
+	_ kube.InterfaceResources           = (*waitingClient)(nil)
+)
+
+// use sets the waiter and context for one run; the returned func clears them.
+func (c *waitingClient) use(ctx context.Context, w Waiter, grace time.Duration) func() {
+	c.mu.Lock()
+	c.ctx, c.waiter, c.grace = ctx, w, grace
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		c.ctx, c.waiter, c.grace = nil, nil, 0
+		c.mu.Unlock()
+	}
+}
+
+func (c *waitingClient) current() (context.Context, Waiter, time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ctx, c.waiter, c.grace
+}
+
+// wait calls the Waiter with the objects of the resource list. A wait that
+// starts after the run's context ended (Helm's atomic rollback after a
+// cancellation) gets a detached context bounded by the grace period.
+func (c *waitingClient) wait(resources kube.ResourceList, timeout time.Duration, helmWait func(kube.ResourceList, time.Duration) error) error {
+	ctx, w, grace := c.current()
+	if w == nil {
+		return helmWait(resources, timeout)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if ctx.Err() != nil && grace > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), grace)
+		defer cancel()
+		if timeout <= 0 || timeout > grace {
+			timeout = grace
+		}
+	}
+	objs := make([]runtime.Object, 0, len(resources))
+	for _, info := range resources {
+		if info != nil && info.Object != nil {
+			objs = append(objs, info.Object)
+		}
+	}
+	return w.Wait(ctx, objs, timeout)
+}
+
+func (c *waitingClient) Wait(resources kube.ResourceList, timeout time.Duration) error {
+	return c.wait(resources, timeout, c.inner.Wait)
+}
+
+func (c *waitingClient) WaitWithJobs(resources kube.ResourceList, timeout time.Duration) error {
+	return c.wait(resources, timeout, c.inner.WaitWithJobs)
+}
+
+func (c *waitingClient) Create(resources kube.ResourceList) (*kube.Result, error) {
+	return c.inner.Create(resources)
+}
+
+func (c *waitingClient) Delete(resources kube.ResourceList) (*kube.Result, []error) {
+	return c.inner.Delete(resources)
+}
+
+func (c *waitingClient) WatchUntilReady(resources kube.ResourceList, timeout time.Duration) error {
+	return c.inner.WatchUntilReady(resources, timeout)
+}
+
+func (c *waitingClient) Update(original, target kube.ResourceList, force bool) (*kube.Result, error) {
+	return c.inner.Update(original, target, force)
+}
+
+func (c *waitingClient) Build(reader io.Reader, validate bool) (kube.ResourceList, error) {
+	return c.inner.Build(reader, validate)
+}
+
+func (c *waitingClient) WaitAndGetCompletedPodPhase(name string, timeout time.Duration) (v1.PodPhase, error) {
+	return c.inner.WaitAndGetCompletedPodPhase(name, timeout)
+}
+
+func (c *waitingClient) IsReachable() error { return c.inner.IsReachable() }
+
+// WaitForDelete is used by hooks and uninstall; without support in the inner
+// client Helm would skip it, so this is a no-op then.
+func (c *waitingClient) WaitForDelete(resources kube.ResourceList, timeout time.Duration) error {
+	if ext, ok := c.inner.(kube.InterfaceExt); ok {
+		return ext.WaitForDelete(resources, timeout)
+	}
+	return nil
+}
+
+func (c *waitingClient) UpdateThreeWayMerge(original, target kube.ResourceList, force bool) (*kube.Result, error) {
+	if m, ok := c.inner.(kube.InterfaceThreeWayMerge); ok {
+		return m.UpdateThreeWayMerge(original, target, force)
+	}
+	return nil, fmt.Errorf("three-way merge update: %w", errUnsupported)
+}
+
+func (c *waitingClient) GetPodList(namespace string, opts metav1.ListOptions) (*v1.PodList, error) {
+	if l, ok := c.inner.(kube.InterfaceLogs); ok {
+		return l.GetPodList(namespace, opts)
+	}
+	return nil, fmt.Errorf("list pods: %w", errUnsupported)
+}
+
+func (c *waitingClient) OutputContainerLogsForPodList(pods *v1.PodList, namespace string, writer func(namespace, pod, container string) io.Writer) error {
+	if l, ok := c.inner.(kube.InterfaceLogs); ok {
+		return l.OutputContainerLogsForPodList(pods, namespace, writer)
+	}
+	return fmt.Errorf("container logs: %w", errUnsupported)
+}
+
+func (c *waitingClient) DeleteWithPropagationPolicy(resources kube.ResourceList, policy metav1.DeletionPropagation) (*kube.Result, []error) {
+	if d, ok := c.inner.(kube.InterfaceDeletionPropagation); ok {
+		return d.DeleteWithPropagationPolicy(resources, policy)
+	}
+	return c.inner.Delete(resources)
+}
+
+func (c *waitingClient) Get(resources kube.ResourceList, related bool) (map[string][]runtime.Object, error) {
+	if r, ok := c.inner.(kube.InterfaceResources); ok {
+		return r.Get(resources, related)
+	}
+	return nil, fmt.Errorf("get resources: %w", errUnsupported)
+}
+
+func (c *waitingClient) BuildTable(reader io.Reader, validate bool) (kube.ResourceList, error) {
+	if r, ok := c.inner.(kube.InterfaceResources); ok {
+		return r.BuildTable(reader, validate)
+	}
+	return nil, fmt.Errorf("build table: %w", errUnsupported)
+}
