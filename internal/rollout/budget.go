@@ -1,0 +1,58 @@
+package rollout
+
+import "fmt"
+
+// DefaultFailuresAllowed is the default transient-failure allowance per replica.
+const DefaultFailuresAllowed = 1
+
+// Allowance is the number of transient failures a workload with the given
+// replica count tolerates: perReplica × replicas (at least one replica). A
+// perReplica of zero means DefaultFailuresAllowed; a negative one means none.
+func Allowance(perReplica int, replicas int32) int {
+	if perReplica == 0 {
+		perReplica = DefaultFailuresAllowed
+	}
+	if perReplica < 0 {
+		return 0
+	}
+	return perReplica * int(max(replicas, 1))
+}
+
+// Budget counts distinct transient failures of one workload against its
+// allowance. A failure is distinct by pod, container, reason and restart
+// count, so the same state seen on many status updates counts once, while a
+// container that crashes again (restart count up) counts again.
+type Budget struct {
+	allowed int
+	seen    map[string]bool
+	used    []Verdict
+}
+
+// NewBudget returns a budget that tolerates allowed transient failures.
+func NewBudget(allowed int) *Budget {
+	return &Budget{allowed: allowed, seen: map[string]bool{}}
+}
+
+// Observe records a verdict and reports whether the workload must fail now:
+// always for a definitive failure, and for a transient one when the number of
+// distinct transient failures exceeds the allowance. Non-failures are ignored.
+func (b *Budget) Observe(v Verdict) bool {
+	if !v.Failed() {
+		return false
+	}
+	if v.Definitive {
+		return true
+	}
+	key := fmt.Sprintf("%s|%s|%s|%s|%d", v.Resource, v.Pod, v.Container, v.Reason, v.Restarts)
+	if !b.seen[key] {
+		b.seen[key] = true
+		b.used = append(b.used, v)
+	}
+	return len(b.used) > b.allowed
+}
+
+// Used is the number of distinct transient failures seen so far.
+func (b *Budget) Used() int { return len(b.used) }
+
+// Allowed is the allowance.
+func (b *Budget) Allowed() int { return b.allowed }
