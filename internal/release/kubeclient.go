@@ -26,10 +26,11 @@ var errUnsupported = errors.New("kube client does not support this operation")
 type waitingClient struct {
 	inner kube.Interface
 
-	mu     sync.Mutex
-	waiter Waiter
-	ctx    context.Context
-	grace  time.Duration
+	mu          sync.Mutex
+	waiter      Waiter
+	ctx         context.Context
+	grace       time.Duration
+	rollingBack func() bool
 }
 
 var (
@@ -41,42 +42,80 @@ var (
 	_ kube.InterfaceResources           = (*waitingClient)(nil)
 )
 
-// use sets the waiter and context for one run; the returned func clears them.
-func (c *waitingClient) use(ctx context.Context, w Waiter, grace time.Duration) func() {
+// use sets the waiter, context and grace period for one run; rollingBack
+// tells whether Helm is currently rolling the release back. The returned func
+// clears them.
+func (c *waitingClient) use(ctx context.Context, w Waiter, grace time.Duration, rollingBack func() bool) func() {
 	c.mu.Lock()
-	c.ctx, c.waiter, c.grace = ctx, w, grace
+	c.ctx, c.waiter, c.grace, c.rollingBack = ctx, w, grace, rollingBack
 	c.mu.Unlock()
 	return func() {
 		c.mu.Lock()
-		c.ctx, c.waiter, c.grace = nil, nil, 0
+		c.ctx, c.waiter, c.grace, c.rollingBack = nil, nil, 0, nil
 		c.mu.Unlock()
 	}
 }
 
-func (c *waitingClient) current() (context.Context, Waiter, time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ctx, c.waiter, c.grace
-}
-
-// wait calls the Waiter with the objects of the resource list. A wait that
-// starts after the run's context ended (Helm's atomic rollback after a
-// cancellation) gets a detached context bounded by the grace period.
+// wait routes one of Helm's waits.
+//
+// Helm's atomic rollback waits (the latest revision is pending-rollback) run
+// on a context detached from the run's context that ends CancelGrace after the
+// run's context ends, so a cancelled deploy still gets a bounded rollback.
+//
+// Any other wait (the install's or upgrade's own) never returns once the run's
+// context is done. By then Helm 3 has already failed the release and started
+// the atomic rollback from its context handler; if the wait returned, Helm's
+// background goroutine would fail the release and roll back a second time, or,
+// had the wait succeeded, run post hooks and mark the revision deployed after
+// the rollback. The blocked goroutine ends with the process.
 func (c *waitingClient) wait(resources kube.ResourceList, timeout time.Duration, helmWait func(kube.ResourceList, time.Duration) error) error {
-	ctx, w, grace := c.current()
-	if w == nil {
-		return helmWait(resources, timeout)
-	}
+	c.mu.Lock()
+	ctx, w, grace, rollingBack := c.ctx, c.waiter, c.grace, c.rollingBack
+	c.mu.Unlock()
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if ctx.Err() != nil && grace > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), grace)
+	if rollingBack != nil && rollingBack() {
+		wctx, cancel := graceContext(ctx, grace)
 		defer cancel()
-		if timeout <= 0 || timeout > grace {
-			timeout = grace
+		return callWaiter(wctx, w, resources, timeout, helmWait)
+	}
+	if ctx.Err() != nil {
+		select {}
+	}
+	err := callWaiter(ctx, w, resources, timeout, helmWait)
+	if ctx.Err() != nil {
+		select {}
+	}
+	return err
+}
+
+// graceContext is detached from parent's cancellation but ends grace after
+// parent ends.
+func graceContext(parent context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	go func() {
+		select {
+		case <-parent.Done():
+		case <-ctx.Done():
+			return
 		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// callWaiter calls the Waiter with the objects of the resource list, or Helm's
+// own wait when there is no Waiter.
+func callWaiter(ctx context.Context, w Waiter, resources kube.ResourceList, timeout time.Duration, helmWait func(kube.ResourceList, time.Duration) error) error {
+	if w == nil {
+		return helmWait(resources, timeout)
 	}
 	objs := make([]runtime.Object, 0, len(resources))
 	for _, info := range resources {

@@ -48,7 +48,7 @@ func (d *Deployer) Recover(ctx context.Context, name string) (*Recovery, error) 
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)
 	}
-	defer d.kube.use(ctx, nil, 0)()
+	defer d.kube.use(ctx, nil, 0, nil)()
 
 	stale.SetStatus(release.StatusFailed, fmt.Sprintf(
 		"stale %s: the helm-deploy-action run that owned it is gone (recovered by %s)", rec.From, d.RecoveredBy))

@@ -1,0 +1,210 @@
+package release
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/kube"
+	kubefake "helm.sh/helm/v3/pkg/kube/fake"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	"helm.sh/helm/v3/pkg/storage"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/resource"
+	"k8s.io/client-go/kubernetes/scheme"
+	restfake "k8s.io/client-go/rest/fake"
+	"sigs.k8s.io/yaml"
+)
+
+const (
+	testNS      = "apps"
+	demoChart   = "testdata/charts/demo"
+	notFoundDoc = `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`
+)
+
+// fixture is a Deployer on Helm's memory driver with a fake kube client.
+type fixture struct {
+	d       *Deployer
+	kube    *objectsKubeClient
+	applied *bytes.Buffer // what PrintingKubeClient "applied" (Create/Update/Delete)
+	store   *storage.Storage
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	applied := new(bytes.Buffer)
+	kc := &objectsKubeClient{FailingKubeClient: &kubefake.FailingKubeClient{
+		PrintingKubeClient: kubefake.PrintingKubeClient{Out: applied},
+	}}
+	store := storage.Init(driver.NewMemory())
+	cfg := &action.Configuration{
+		Releases:     store,
+		KubeClient:   kc,
+		Capabilities: chartutil.DefaultCapabilities,
+		Log:          func(format string, v ...any) { t.Logf("helm: "+format, v...) },
+	}
+	return &fixture{d: NewWithConfiguration(cfg), kube: kc, applied: applied, store: store}
+}
+
+// objectsKubeClient is FailingKubeClient whose Build turns the manifest into
+// resource.Infos carrying unstructured objects (PrintingKubeClient returns an
+// empty list), so Helm hands real objects to Wait. Each Info's REST client
+// answers 404, so Helm's "does it already exist" check finds nothing.
+type objectsKubeClient struct {
+	*kubefake.FailingKubeClient
+}
+
+func (c *objectsKubeClient) Build(r io.Reader, validate bool) (kube.ResourceList, error) {
+	if c.BuildError != nil {
+		return nil, c.BuildError
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	var list kube.ResourceList
+	for _, doc := range releaseutil.SplitManifests(string(data)) {
+		var m map[string]any
+		if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
+			return nil, err
+		}
+		if len(m) == 0 {
+			continue
+		}
+		u := &unstructured.Unstructured{Object: m}
+		if u.GetNamespace() == "" { // kube.Client's builder defaults the namespace too
+			u.SetNamespace(testNS)
+		}
+		gvk := u.GroupVersionKind()
+		list = append(list, &resource.Info{
+			Name:      u.GetName(),
+			Namespace: u.GetNamespace(),
+			Object:    u,
+			Client:    notFoundClient(gvk.GroupVersion()),
+			Mapping: &meta.RESTMapping{
+				GroupVersionKind: gvk,
+				Resource:         schema.GroupVersionResource{Group: gvk.Group, Version: gvk.Version, Resource: strings.ToLower(gvk.Kind) + "s"},
+				Scope:            meta.RESTScopeNamespace,
+			},
+		})
+	}
+	return list, nil
+}
+
+func notFoundClient(gv schema.GroupVersion) *restfake.RESTClient {
+	return &restfake.RESTClient{
+		GroupVersion:         gv,
+		NegotiatedSerializer: scheme.Codecs.WithoutConversion(),
+		Client: restfake.CreateHTTPClient(func(*http.Request) (*http.Response, error) {
+			h := http.Header{}
+			h.Set("Content-Type", runtime.ContentTypeJSON)
+			return &http.Response{StatusCode: http.StatusNotFound, Header: h, Body: io.NopCloser(strings.NewReader(notFoundDoc))}, nil
+		}),
+	}
+}
+
+// waitCall records one call of a recordingWaiter.
+type waitCall struct {
+	objects []string // Kind/name
+	timeout time.Duration
+}
+
+// recordingWaiter records its calls and answers with results[i] for call i
+// (nil when past the end). A result of errBlock blocks until ctx is done.
+type recordingWaiter struct {
+	mu      sync.Mutex
+	calls   []waitCall
+	results []error
+	ctxErrs []error // ctx.Err() seen at the end of each call
+}
+
+var errBlock = &blockMarker{}
+
+type blockMarker struct{}
+
+func (*blockMarker) Error() string { return "block until cancelled" }
+
+func (w *recordingWaiter) Wait(ctx context.Context, objs []runtime.Object, timeout time.Duration) error {
+	var names []string
+	for _, o := range objs {
+		acc, err := meta.Accessor(o)
+		if err != nil {
+			return err
+		}
+		names = append(names, o.GetObjectKind().GroupVersionKind().Kind+"/"+acc.GetName())
+	}
+	w.mu.Lock()
+	i := len(w.calls)
+	w.calls = append(w.calls, waitCall{objects: names, timeout: timeout})
+	var res error
+	if i < len(w.results) {
+		res = w.results[i]
+	}
+	w.mu.Unlock()
+	if res == errBlock {
+		<-ctx.Done()
+		res = ctx.Err()
+	}
+	w.mu.Lock()
+	w.ctxErrs = append(w.ctxErrs, ctx.Err())
+	w.mu.Unlock()
+	return res
+}
+
+func (w *recordingWaiter) Calls() []waitCall {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]waitCall(nil), w.calls...)
+}
+
+// statuses lists the stored revisions as "N:status", oldest first.
+func statuses(t *testing.T, s *storage.Storage, name string) []string {
+	t.Helper()
+	hist, err := s.History(name)
+	if err != nil {
+		return nil
+	}
+	releaseutil.SortByRevision(hist)
+	var out []string
+	for _, r := range hist {
+		out = append(out, strconv.Itoa(r.Version)+":"+r.Info.Status.String())
+	}
+	return out
+}
+
+// seed stores revisions with the given statuses (revision = index+1).
+func seed(t *testing.T, s *storage.Storage, name string, sts ...release.Status) {
+	t.Helper()
+	ch, err := loader.Load(demoChart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range sts {
+		rel := &release.Release{
+			Name: name, Namespace: testNS, Version: i + 1, Chart: ch,
+			Info:     &release.Info{Status: st, Description: "seeded"},
+			Manifest: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "-config\n",
+		}
+		if err := s.Create(rel); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func demoOptions(name string) Options {
+	return Options{Release: name, Namespace: testNS, Chart: ChartRef{Ref: demoChart}, Atomic: true, Wait: true, Timeout: time.Minute, HistoryMax: 10}
+}
