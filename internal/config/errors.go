@@ -73,6 +73,8 @@ func (c *collector) err() error {
 }
 
 var (
+	// quotedRe matches quoted fragments; scrub keeps those holding a single
+	// character, which is YAML punctuation such as ',' or '}'.
 	quotedRe = regexp.MustCompile("`[^`]*`|\"[^\"]*\"|'[^']*'")
 	// tokenSep splits a secret input into the pieces that could be echoed back
 	// by a parser: YAML punctuation and whitespace delimit them.
@@ -83,7 +85,12 @@ var (
 // value: quoted fragments (YAML and JSON errors quote offending content) and
 // every token of the raw value that is three characters or longer.
 func scrub(msg, raw string) string {
-	msg = quotedRe.ReplaceAllString(msg, Redacted)
+	msg = quotedRe.ReplaceAllStringFunc(msg, func(q string) string {
+		if len(q) <= 3 {
+			return q
+		}
+		return Redacted
+	})
 	if raw == "" {
 		return msg
 	}

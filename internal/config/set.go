@@ -134,25 +134,27 @@ func expandSet(flat map[string]any) (map[string]any, []error) {
 	return root.(map[string]any), errs
 }
 
+// conflictWith names the earlier key that shares the longest leading part
+// of path, which is the one that put something incompatible there.
 func conflictWith(path []segment, done []string, paths map[string][]segment) string {
+	best, bestLen := "", 0
 	for _, k := range done {
-		if isPrefix(paths[k], path) || isPrefix(path, paths[k]) {
-			return fmt.Sprintf("key %q", k)
+		if n := commonPrefix(paths[k], path); n > bestLen {
+			best, bestLen = k, n
 		}
 	}
-	return "another key"
+	if best == "" {
+		return "another key"
+	}
+	return fmt.Sprintf("key %q", best)
 }
 
-func isPrefix(a, b []segment) bool {
-	if len(a) > len(b) {
-		return false
+func commonPrefix(a, b []segment) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return n
 }
 
 // put stores val at path below cur (nil = nothing there yet) and returns the
