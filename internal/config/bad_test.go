@@ -34,6 +34,7 @@ func TestParseBadInputs(t *testing.T) {
 		{name: "chart path with repository", vars: map[string]string{"chart": "bitnami/nginx", "repository": "https://charts.example.com"}, want: []string{"chart"}},
 		{name: "repository ftp", vars: map[string]string{"chart": "nginx", "repository": "ftp://charts.example.com"}, want: []string{"repository"}},
 		{name: "repository oci", vars: map[string]string{"chart": "nginx", "repository": "oci://r.example.com/charts"}, want: []string{"repository"}},
+		{name: "repository with credentials", vars: map[string]string{"chart": "nginx", "repository": "https://bot:repo-url-s3cr3t@c.example.com"}, want: []string{"repository"}, secret: "repo-url-s3cr3t"},
 		{name: "repository without host", vars: map[string]string{"chart": "nginx", "repository": "https://"}, want: []string{"repository"}},
 		{name: "version with local chart", vars: map[string]string{"version": "1.2.3"}, want: []string{"version"}},
 		{name: "version not semver", vars: map[string]string{"chart": "nginx", "repository": "https://c.example.com", "version": "latest!!"}, want: []string{"version"}},

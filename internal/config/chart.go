@@ -62,13 +62,14 @@ func (r *reader) chart(workspace string) ChartSpec {
 	case chart == "":
 		r.fail("chart", chart, "is required: a chart folder or .tgz in the workspace, an oci:// reference, or a chart name with repository")
 	case strings.HasPrefix(lower, "oci://"):
-		spec.Kind, spec.Ref = ChartOCI, chart
+		// Helm recognises only the lower-case scheme.
+		spec.Kind, spec.Ref = ChartOCI, "oci://"+chart[len("oci://"):]
 		u, err := url.Parse(chart)
 		if err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" || u.RawQuery != "" || u.Fragment != "" {
 			r.fail("chart", chart, "%q is not a valid OCI reference: use oci://host/path/chart", chart)
 		}
 		if repo != "" {
-			r.fail("repository", repo, "must be empty with an oci:// chart: the registry is part of the chart reference")
+			r.fail("repository", redactURL(repo), "must be empty with an oci:// chart: the registry is part of the chart reference")
 		}
 	case strings.Contains(chart, "://"):
 		scheme := chart[:strings.Index(chart, "://")]
@@ -95,6 +96,8 @@ func (r *reader) chart(workspace string) ChartSpec {
 func (r *reader) checkRepository(repo string) {
 	u, err := url.Parse(repo)
 	switch {
+	case err == nil && u.User != nil:
+		r.fail("repository", redactURL(repo), "must not contain credentials: use repository-username and repository-password, which are masked")
 	case err != nil:
 		r.fail("repository", repo, "%q is not a URL", repo)
 	case strings.EqualFold(u.Scheme, "oci"):
@@ -136,4 +139,12 @@ func (r *reader) checkCredentials(spec ChartSpec) {
 	if spec.Kind == ChartLocal {
 		r.fail("repository-username", user, "credentials are only used with oci:// and repository charts, but chart is a local path")
 	}
+}
+
+// redactURL hides the password of a URL with credentials.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s
 }

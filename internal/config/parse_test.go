@@ -99,7 +99,7 @@ func TestParseChart(t *testing.T) {
 		{name: "oci with exact version", vars: map[string]string{"chart": "oci://ghcr.io/acme/charts/web", "version": "1.2.3"},
 			want: ChartSpec{Kind: ChartOCI, Ref: "oci://ghcr.io/acme/charts/web", Version: "1.2.3"}},
 		{name: "oci with credentials", vars: map[string]string{"chart": "OCI://127.0.0.1:5000/web", "repository-username": "bot", "repository-password": "pw"},
-			want: ChartSpec{Kind: ChartOCI, Ref: "OCI://127.0.0.1:5000/web", Username: "bot", Password: "pw"}},
+			want: ChartSpec{Kind: ChartOCI, Ref: "oci://127.0.0.1:5000/web", Username: "bot", Password: "pw"}},
 		{name: "repository with range", vars: map[string]string{"chart": "nginx", "repository": "https://charts.example.com/stable", "version": ">=1.0 <2.0"},
 			want: ChartSpec{Kind: ChartRepo, Ref: "nginx", Repository: "https://charts.example.com/stable", Version: ">=1.0 <2.0"}},
 		{name: "repository with caret", vars: map[string]string{"chart": "nginx", "repository": "http://127.0.0.1:8879", "version": "^15"},
