@@ -62,6 +62,12 @@ users:
     auth-provider:
       name: oidc
       config: {id-token: oidc-id-token-s3cr3t-0004, client-id: public-client}
+- name: cloud
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: cloud-auth
+      env: [{name: CLOUD_SECRET, value: exec-env-s3cr3t-0005}]
 `
 
 func b64Wrapped(s string, width int) string {

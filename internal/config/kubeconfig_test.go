@@ -7,7 +7,7 @@ import (
 )
 
 func TestParseKubeconfig(t *testing.T) {
-	credentials := []string{"kube-token-s3cr3t-0001", "a2V5LWRhdGEtc2VjcmV0LTAwMDI=", "kube-password-s3cr3t-0003", "oidc-id-token-s3cr3t-0004"}
+	credentials := []string{"kube-token-s3cr3t-0001", "a2V5LWRhdGEtc2VjcmV0LTAwMDI=", "kube-password-s3cr3t-0003", "oidc-id-token-s3cr3t-0004", "exec-env-s3cr3t-0005"}
 	tests := []struct {
 		name    string
 		in      string
@@ -44,7 +44,7 @@ func TestParseKubeconfig(t *testing.T) {
 					t.Errorf("Secrets lack credential %q", cred)
 				}
 			}
-			if hasString(c.Secrets, "public-client") || hasString(c.Secrets, "admin") {
+			if hasString(c.Secrets, "public-client") || hasString(c.Secrets, "admin") || hasString(c.Secrets, "CLOUD_SECRET") {
 				t.Errorf("Secrets hold values that are not credentials: %q", c.Secrets)
 			}
 		})

@@ -18,13 +18,6 @@ type segment struct {
 	isIdx bool
 }
 
-func (s segment) String() string {
-	if s.isIdx {
-		return "[" + strconv.Itoa(s.index) + "]"
-	}
-	return s.name
-}
-
 // parseSetKey splits "a.b\.c[0].d" into a, b.c, [0], d. A backslash escapes
 // '.', '[', ']' and '\'; any other backslash is kept as it is.
 func parseSetKey(key string) ([]segment, error) {
