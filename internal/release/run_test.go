@@ -193,6 +193,9 @@ func TestRunAtomicRollbackOnFailingWait(t *testing.T) {
 			if res.Status != latest.Status || res.Revision != latest.Revision || res.Description != latest.Description {
 				t.Errorf("result %+v differs from storage %+v", summary(res), summary(latest))
 			}
+			if tail := f.d.HelmLog().Tail(); !strings.Contains(tail, "atomic is set, rolling back") {
+				t.Errorf("Helm log tail lacks the rollback line:\n%s", tail)
+			}
 			if tt.waiter != nil && len(tt.waiter.Calls()) != 3 {
 				t.Errorf("waiter calls = %d, want 3 (install, upgrade, rollback)", len(tt.waiter.Calls()))
 			}

@@ -1,0 +1,313 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/distribution/distribution/v3/configuration"
+	"github.com/distribution/distribution/v3/registry/handlers"
+	"golang.org/x/crypto/bcrypt"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/registry"
+	"helm.sh/helm/v3/pkg/repo/repotest"
+
+	_ "github.com/distribution/distribution/v3/registry/auth/htpasswd"
+	_ "github.com/distribution/distribution/v3/registry/storage/driver/inmemory"
+)
+
+const (
+	testUser     = "deployer"
+	testPassword = "s3cret-pw"
+)
+
+// packageChart writes <name>-<version>.tgz of a test chart into dir.
+func packageChart(t *testing.T, src, dir string) string {
+	t.Helper()
+	ch, err := loader.Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := chartutil.Save(ch, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// copyDir copies a test chart tree so a test may write into it.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunLocalCharts(t *testing.T) {
+	tgz := packageChart(t, demoChart, t.TempDir())
+	tests := []struct {
+		name    string
+		ref     string
+		wantErr error
+	}{
+		{name: "directory", ref: demoChart},
+		{name: "archive", ref: tgz},
+		{name: "missing path", ref: "testdata/charts/nope", wantErr: ErrChartNotFound},
+		{name: "empty ref", ref: "", wantErr: ErrChartNotFound},
+		{name: "bare name without repository", ref: "nginx", wantErr: ErrChartNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			o := demoOptions("web")
+			o.Chart = ChartRef{Ref: tt.ref}
+			res, err := f.d.Run(context.Background(), o)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ChartName != "demo" || res.ChartVersion != "0.1.0" || res.Status != "deployed" {
+				t.Errorf("result = %+v", summary(res))
+			}
+		})
+	}
+}
+
+func TestRunBuildsDependenciesFromChartLock(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "testdata/charts/withdep", filepath.Join(dir, "withdep"))
+	copyDir(t, "testdata/charts/sub", filepath.Join(dir, "sub"))
+	chartDir := filepath.Join(dir, "withdep")
+
+	f := newFixture(t)
+	o := demoOptions("web")
+	o.Chart = ChartRef{Ref: chartDir}
+	res, err := f.d.Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, f.d.HelmLog().Tail())
+	}
+	if _, err := os.Stat(filepath.Join(chartDir, "charts", "sub-0.1.0.tgz")); err != nil {
+		t.Errorf("dependency not built into charts/: %v", err)
+	}
+	want := []Resource{{Kind: "ConfigMap", Name: "web-main"}, {Kind: "ConfigMap", Name: "web-sub"}}
+	if len(res.Resources) != 2 || !containsAll(res.Resources, want) {
+		t.Errorf("resources = %+v, want %+v (main chart and dependency)", res.Resources, want)
+	}
+}
+
+func TestRunMissingDependencyWithoutLock(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "testdata/charts/withdep", dir)
+	if err := os.Remove(filepath.Join(dir, "Chart.lock")); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	o := demoOptions("web")
+	o.Chart = ChartRef{Ref: dir}
+	_, err := f.d.Run(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "missing dependencies") {
+		t.Fatalf("err = %v, want missing dependencies", err)
+	}
+}
+
+func containsAll(got, want []Resource) bool {
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			found = found || g == w
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// startRegistry runs a distribution registry with htpasswd auth on 127.0.0.1.
+func startRegistry(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	hash, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	htpasswd := filepath.Join(dir, "htpasswd")
+	if err := os.WriteFile(htpasswd, []byte(testUser+":"+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &configuration.Configuration{}
+	cfg.Storage = configuration.Storage{"inmemory": configuration.Parameters{}}
+	cfg.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "test", "path": htpasswd}}
+	cfg.Log.Level = "error"
+	cfg.Log.AccessLog.Disabled = true
+	cfg.HTTP.Secret = "test-secret"
+	srv := httptest.NewServer(handlers.NewApp(context.Background(), cfg))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+func TestRunOCIChart(t *testing.T) {
+	host := startRegistry(t)
+	tgz := packageChart(t, demoChart, t.TempDir())
+	data, err := os.ReadFile(tgz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pusher, err := registry.NewClient(registry.ClientOptPlainHTTP(), registry.ClientOptBasicAuth(testUser, testPassword),
+		registry.ClientOptCredentialsFile(filepath.Join(t.TempDir(), "config.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pusher.Push(data, host+"/charts/demo:0.1.0"); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+
+	tests := []struct {
+		name    string
+		ref     ChartRef
+		wantErr string
+	}{
+		{name: "with credentials and version", ref: ChartRef{Ref: "oci://" + host + "/charts/demo", Version: "0.1.0", Username: testUser, Password: testPassword}},
+		{name: "version range", ref: ChartRef{Ref: "oci://" + host + "/charts/demo", Version: "~0.1", Username: testUser, Password: testPassword}},
+		{name: "wrong password", ref: ChartRef{Ref: "oci://" + host + "/charts/demo", Version: "0.1.0", Username: testUser, Password: "wrong"}, wantErr: "401"},
+		{name: "unknown version", ref: ChartRef{Ref: "oci://" + host + "/charts/demo", Version: "9.9.9", Username: testUser, Password: testPassword}, wantErr: "9.9.9: not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			o := demoOptions("web")
+			o.Chart, o.DryRun = tt.ref, true
+			res, err := f.d.Run(context.Background(), o)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				t.Logf("error: %v", err)
+				if strings.Contains(err.Error(), testPassword) {
+					t.Errorf("error leaks the password: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Run: %v\n%s", err, f.d.HelmLog().Tail())
+			}
+			if res.ChartName != "demo" || res.ChartVersion != "0.1.0" || !strings.Contains(res.Manifest, "kind: Deployment") {
+				t.Errorf("result = %+v", summary(res))
+			}
+		})
+	}
+}
+
+func TestRunHTTPRepositoryChart(t *testing.T) {
+	pkgDir := t.TempDir()
+	packageChart(t, demoChart, pkgDir)
+	srv, err := repotest.NewTempServerWithCleanup(t, filepath.Join(pkgDir, "*.tgz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	var mu sync.Mutex
+	var paths []string
+	srv.WithMiddleware(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		if !ok || u != testUser || p != testPassword {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	})
+
+	tests := []struct {
+		name    string
+		ref     ChartRef
+		wantErr string
+	}{
+		{name: "name and version", ref: ChartRef{Ref: "demo", Repository: srv.URL(), Version: "0.1.0", Username: testUser, Password: testPassword}},
+		{name: "latest", ref: ChartRef{Ref: "demo", Repository: srv.URL() + "/", Username: testUser, Password: testPassword}},
+		{name: "no credentials", ref: ChartRef{Ref: "demo", Repository: srv.URL()}, wantErr: "download index"},
+		{name: "unknown chart", ref: ChartRef{Ref: "other", Repository: srv.URL(), Username: testUser, Password: testPassword}, wantErr: "not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			o := demoOptions("web")
+			o.Chart = tt.ref
+			res, err := f.d.Run(context.Background(), o)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Run: %v\n%s", err, f.d.HelmLog().Tail())
+			}
+			if res.ChartName != "demo" || res.ChartVersion != "0.1.0" || res.Status != "deployed" {
+				t.Errorf("result = %+v", summary(res))
+			}
+		})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !containsString(paths, "/index.yaml") || !containsString(paths, "/demo-0.1.0.tgz") {
+		t.Errorf("repository requests = %v, want the index and the archive", paths)
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestLoopbackRef(t *testing.T) {
+	tests := []struct {
+		ref  string
+		want bool
+	}{
+		{"oci://127.0.0.1:5000/charts/demo", true},
+		{"oci://127.0.0.2/charts/demo", true},
+		{"oci://localhost:5000/demo", true},
+		{"oci://[::1]:5000/demo", true},
+		{"oci://ghcr.io/org/demo", false},
+		{"oci://10.0.0.1/demo", false},
+		{"127.0.0.1:5000/demo", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			if got := loopbackRef(tt.ref); got != tt.want {
+				t.Errorf("loopbackRef(%q) = %v, want %v", tt.ref, got, tt.want)
+			}
+		})
+	}
+}
