@@ -22,13 +22,15 @@ import (
 
 // Call is one recorded request and the status the fake answered.
 type Call struct {
-	Method string          `json:"method"`
-	Path   string          `json:"path"` // without any /api/v3 prefix
-	Query  string          `json:"query,omitempty"`
-	Op     string          `json:"op,omitempty"` // OpenAPI operationId
-	Accept string          `json:"accept,omitempty"`
-	Body   json.RawMessage `json:"body,omitempty"`
-	Status int             `json:"status"`
+	Method string `json:"method"`
+	Path   string `json:"path"` // without any /api/v3 prefix
+	// URLPath is the path as received, prefix included.
+	URLPath string          `json:"url_path"`
+	Query   string          `json:"query,omitempty"`
+	Op      string          `json:"op,omitempty"` // OpenAPI operationId
+	Accept  string          `json:"accept,omitempty"`
+	Body    json.RawMessage `json:"body,omitempty"`
+	Status  int             `json:"status"`
 }
 
 // Failure scripts the answer to the next Times calls that Match: an
@@ -171,7 +173,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.control(w, r, path, body)
 		return
 	}
-	call := Call{Method: r.Method, Path: path, Query: r.URL.RawQuery, Accept: r.Header.Get("Accept")}
+	call := Call{Method: r.Method, Path: path, URLPath: r.URL.Path, Query: r.URL.RawQuery, Accept: r.Header.Get("Accept")}
 	if json.Valid(body) {
 		call.Body = body
 	}

@@ -1,0 +1,137 @@
+package ghdeploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+)
+
+const (
+	backoffBase     = 500 * time.Millisecond
+	backoffCap      = 16 * time.Second
+	secondaryWait   = 60 * time.Second // GitHub: wait at least a minute without Retry-After
+	resetSafety     = time.Second
+	fallbackLimited = 60 * time.Second
+)
+
+// call runs fn with a fresh go-github client until it succeeds, fails in a
+// way a retry cannot fix, or the next wait would exceed MaxElapsed.
+func (c *Client) call(ctx context.Context, what string, fn func(context.Context, *github.Client) error) error {
+	start := time.Now()
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		gh, err := c.newGitHub()
+		if err != nil {
+			return err
+		}
+		err = fn(ctx, gh)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		delay, ok := c.retryDelay(err, attempt)
+		if !ok {
+			return classify(what, err)
+		}
+		left := c.opts.MaxElapsed - time.Since(start) - waited
+		if delay > left {
+			return fmt.Errorf("%s: %w: gave up after %d attempts within %s (next wait %s): %w",
+				what, ErrGaveUp, attempt, c.opts.MaxElapsed, delay.Round(time.Second), err)
+		}
+		if sleepErr := c.opts.Sleep(ctx, delay); sleepErr != nil {
+			return fmt.Errorf("%s: waiting to retry: %w (last error: %v)", what, sleepErr, err)
+		}
+		waited += delay
+	}
+}
+
+// retryDelay says whether err is worth retrying and after how long.
+func (c *Client) retryDelay(err error, attempt int) (time.Duration, bool) {
+	var primary *github.RateLimitError
+	var secondary *github.AbuseRateLimitError
+	var resp *github.ErrorResponse
+	switch {
+	case errors.As(err, &primary):
+		if primary.Rate.Reset.IsZero() {
+			return fallbackLimited, true
+		}
+		return max(time.Until(primary.Rate.Reset.Time)+resetSafety, 0), true
+	case errors.As(err, &secondary):
+		if secondary.RetryAfter != nil && *secondary.RetryAfter > 0 {
+			return *secondary.RetryAfter, true
+		}
+		// Without a hint GitHub asks for at least a minute; never plan a
+		// wait longer than the whole budget.
+		return min(secondaryWait, c.opts.MaxElapsed/2), true
+	case errors.As(err, &resp) && resp.Response != nil:
+		code := resp.Response.StatusCode
+		switch {
+		case code == http.StatusTooManyRequests: // go-github v60 maps 429 to nothing
+			if d, ok := headerDelay(resp.Response.Header); ok {
+				return d, true
+			}
+			return min(secondaryWait, c.opts.MaxElapsed/2), true
+		case code >= 500:
+			return jitter(attempt), true
+		}
+		return 0, false
+	case errors.As(err, new(*github.AcceptedError)):
+		return 0, false
+	}
+	// Transport errors (connection refused, reset, timeout) are retried.
+	return jitter(attempt), true
+}
+
+// headerDelay reads Retry-After (seconds), else x-ratelimit-reset (epoch).
+func headerDelay(h http.Header) (time.Duration, bool) {
+	if v := h.Get("Retry-After"); v != "" {
+		if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
+			return time.Duration(s) * time.Second, true
+		}
+	}
+	if v := h.Get("X-RateLimit-Reset"); v != "" {
+		if epoch, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return max(time.Until(time.Unix(epoch, 0))+resetSafety, 0), true
+		}
+	}
+	return 0, false
+}
+
+// jitter is exponential backoff with equal jitter: [d/2, d).
+func jitter(attempt int) time.Duration {
+	d := backoffBase << min(attempt-1, 10)
+	d = min(d, backoffCap)
+	half := d / 2
+	return half + rand.N(half)
+}
+
+// classify wraps a final error in the sentinel that tells callers what to do.
+func classify(what string, err error) error {
+	var accepted *github.AcceptedError
+	if errors.As(err, &accepted) {
+		return fmt.Errorf("%s: %w: %s", what, ErrMergedBranch, message(accepted.Raw))
+	}
+	var resp *github.ErrorResponse
+	if !errors.As(err, &resp) || resp.Response == nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	switch resp.Response.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		return fmt.Errorf("%s: %w (HTTP %d: %s): add `permissions: deployments: write` to the job, "+
+			"or pass a github-token with the Deployments write permission; pull requests from forks "+
+			"only get a read-only token", what, ErrPermission, resp.Response.StatusCode, resp.Message)
+	case http.StatusConflict:
+		return fmt.Errorf("%s: %w (GitHub said: %s)", what, ErrConflict, resp.Message)
+	case http.StatusUnprocessableEntity:
+		return fmt.Errorf("%s: %w: %w", what, ErrInvalid, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
