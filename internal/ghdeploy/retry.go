@@ -13,11 +13,11 @@ import (
 )
 
 const (
-	backoffBase     = 500 * time.Millisecond
-	backoffCap      = 16 * time.Second
-	secondaryWait   = 60 * time.Second // GitHub: wait at least a minute without Retry-After
-	resetSafety     = time.Second
-	fallbackLimited = 60 * time.Second
+	backoffBase    = 500 * time.Millisecond
+	backoffCap     = 16 * time.Second
+	secondaryWait  = 60 * time.Second // GitHub: wait at least a minute without Retry-After
+	resetSafety    = time.Second
+	minLimitedWait = 5 * time.Second
 )
 
 // call runs fn with a fresh go-github client until it succeeds, fails in a
@@ -37,11 +37,11 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context,
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
-		delay, ok := c.retryDelay(err, attempt)
+		left := c.opts.MaxElapsed - time.Since(start) - waited
+		delay, ok := c.retryDelay(err, attempt, left)
 		if !ok {
 			return classify(what, err)
 		}
-		left := c.opts.MaxElapsed - time.Since(start) - waited
 		if delay > left {
 			return fmt.Errorf("%s: %w: gave up after %d attempts within %s (next wait %s): %w",
 				what, ErrGaveUp, attempt, c.opts.MaxElapsed, delay.Round(time.Second), err)
@@ -53,24 +53,30 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context,
 	}
 }
 
-// retryDelay says whether err is worth retrying and after how long.
-func (c *Client) retryDelay(err error, attempt int) (time.Duration, bool) {
+// retryDelay says whether err is worth retrying and after how long; left is
+// what remains of MaxElapsed.
+func (c *Client) retryDelay(err error, attempt int, left time.Duration) (time.Duration, bool) {
+	// Without a hint GitHub asks for at least a minute; wait as long as the
+	// budget allows and try once more.
+	// Too little left for a meaningful wait means giving up.
+	noHint := min(secondaryWait, left-time.Second)
+	if noHint < minLimitedWait {
+		noHint = secondaryWait
+	}
 	var primary *github.RateLimitError
 	var secondary *github.AbuseRateLimitError
 	var resp *github.ErrorResponse
 	switch {
 	case errors.As(err, &primary):
 		if primary.Rate.Reset.IsZero() {
-			return fallbackLimited, true
+			return noHint, true
 		}
 		return max(time.Until(primary.Rate.Reset.Time)+resetSafety, 0), true
 	case errors.As(err, &secondary):
 		if secondary.RetryAfter != nil && *secondary.RetryAfter > 0 {
 			return *secondary.RetryAfter, true
 		}
-		// Without a hint GitHub asks for at least a minute; never plan a
-		// wait longer than the whole budget.
-		return min(secondaryWait, c.opts.MaxElapsed/2), true
+		return noHint, true
 	case errors.As(err, &resp) && resp.Response != nil:
 		code := resp.Response.StatusCode
 		switch {
@@ -78,7 +84,7 @@ func (c *Client) retryDelay(err error, attempt int) (time.Duration, bool) {
 			if d, ok := headerDelay(resp.Response.Header); ok {
 				return d, true
 			}
-			return min(secondaryWait, c.opts.MaxElapsed/2), true
+			return noHint, true
 		case code >= 500:
 			return jitter(attempt), true
 		}
