@@ -1,0 +1,191 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// result is what one run of the action left behind.
+type result struct {
+	ExitCode int
+	Stdout   string
+	Stderr   string
+	Outputs  map[string]string // parsed from GITHUB_OUTPUT
+	Summary  string            // content of GITHUB_STEP_SUMMARY
+}
+
+// actionInputs reads the inputs declared in action.yml with their defaults. The runner sets
+// INPUT_<NAME> for every declared input, to the given value or else the default.
+func actionInputs(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(h.repoRoot, "action.yml"))
+	if err != nil {
+		t.Fatalf("read action.yml: %v", err)
+	}
+	var doc struct {
+		Inputs map[string]struct {
+			Default string `json:"default"`
+		} `json:"inputs"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("parse action.yml: %v", err)
+	}
+	in := make(map[string]string, len(doc.Inputs))
+	for name, spec := range doc.Inputs {
+		d := spec.Default
+		if strings.Contains(d, "${{") {
+			// Expressions such as ${{ github.token }}: there is no GitHub here.
+			d = ""
+		}
+		in[name] = d
+	}
+	return in
+}
+
+// runAction runs the compiled action like the runner runs a container action. inputs are
+// given by their action.yml names; the kubeconfig input defaults to the test cluster's
+// kubeconfig content. env entries ("K=V") are added last and win.
+func runAction(t *testing.T, inputs map[string]string, env ...string) result {
+	t.Helper()
+	dir := t.TempDir()
+	outFile := filepath.Join(dir, "github_output")
+	summaryFile := filepath.Join(dir, "step_summary")
+	for _, f := range []string{outFile, summaryFile} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := actionInputs(t)
+	if _, ok := inputs["kubeconfig-path"]; !ok && all["kubeconfig"] == "" {
+		all["kubeconfig"] = string(h.kubeconfig)
+	}
+	for k, v := range inputs {
+		if _, declared := all[k]; !declared {
+			t.Fatalf("input %q is not declared in action.yml", k)
+		}
+		all[k] = v
+	}
+	vars := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + filepath.Join(dir, "home"),
+		"TMPDIR=" + dir,
+		"GITHUB_ACTIONS=true",
+		"CI=true",
+		"GITHUB_OUTPUT=" + outFile,
+		"GITHUB_STEP_SUMMARY=" + summaryFile,
+		"GITHUB_WORKSPACE=" + h.repoRoot,
+		"GITHUB_REPOSITORY=helmdeploy/helm-deploy-action",
+		"GITHUB_REPOSITORY_OWNER=helmdeploy",
+		"GITHUB_RUN_ID=4242",
+		"GITHUB_RUN_NUMBER=7",
+		"GITHUB_RUN_ATTEMPT=1",
+		// Loopback addresses: nothing outside 127.0.0.0/8 is ever dialled.
+		"GITHUB_SERVER_URL=http://127.0.0.1:9",
+		"GITHUB_API_URL=http://127.0.0.1:9/api/v3",
+		"GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
+		"GITHUB_REF=refs/heads/main",
+		"GITHUB_REF_NAME=main",
+		"GITHUB_JOB=deploy",
+		"GITHUB_WORKFLOW=e2e",
+		"GITHUB_EVENT_NAME=push",
+		"GITHUB_ACTOR=e2e",
+		"RUNNER_TEMP=" + dir,
+	}
+	for k, v := range all {
+		vars = append(vars, "INPUT_"+strings.ToUpper(k)+"="+v)
+	}
+	vars = append(vars, env...)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, h.binary)
+	cmd.Dir = h.repoRoot
+	cmd.Env = vars
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	res := result{Stdout: stdout.String(), Stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		res.ExitCode = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("run the action: %v", err)
+	}
+	t.Logf("action exited %d after %.1fs", res.ExitCode, time.Since(start).Seconds())
+	out, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outputs, err = parseOutputs(string(out)); err != nil {
+		t.Fatalf("GITHUB_OUTPUT: %v\n%s", err, out)
+	}
+	sum, err := os.ReadFile(summaryFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Summary = string(sum)
+	if t.Failed() || testing.Verbose() {
+		t.Logf("stdout:\n%s\nstderr:\n%s", res.Stdout, res.Stderr)
+	}
+	return res
+}
+
+// mustSucceed fails the test when the run did not exit 0, showing its output.
+func (r result) mustSucceed(t *testing.T) result {
+	t.Helper()
+	if r.ExitCode != 0 {
+		t.Fatalf("action exited %d\nstdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	return r
+}
+
+// parseOutputs reads the GITHUB_OUTPUT file format: "name<<DELIM\nvalue lines\nDELIM" blocks
+// and single "name=value" lines.
+func parseOutputs(s string) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(make([]byte, 1024*1024), 16*1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			continue
+		}
+		if name, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(name, "=") {
+			var val []string
+			closed := false
+			for sc.Scan() {
+				if sc.Text() == delim {
+					closed = true
+					break
+				}
+				val = append(val, sc.Text())
+			}
+			if !closed {
+				return nil, fmt.Errorf("output %q: delimiter %q never closed", name, delim)
+			}
+			out[name] = strings.Join(val, "\n")
+			continue
+		}
+		name, val, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("line %q is neither name=value nor name<<DELIMITER", line)
+		}
+		out[name] = val
+	}
+	return out, sc.Err()
+}
