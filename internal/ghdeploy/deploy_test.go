@@ -184,3 +184,18 @@ func TestSetStatusTruncatesDescription(t *testing.T) {
 		t.Errorf("unknown state: err = %v, want ErrInvalid", err)
 	}
 }
+
+func TestRealSleepStaysWithinMaxElapsed(t *testing.T) {
+	const budget = 1500 * time.Millisecond
+	s, c, _ := newFake(t, func(o *Options) { o.Sleep = nil; o.MaxElapsed = budget })
+	s.FailNext(createOp, 500, nil, "", 1000)
+	start := time.Now()
+	_, err := c.Create(t.Context(), DeploymentRequest{Ref: "main"})
+	took := time.Since(start)
+	if !errors.Is(err, ErrGaveUp) {
+		t.Fatalf("err = %v, want ErrGaveUp", err)
+	}
+	if took > budget+500*time.Millisecond || len(s.Calls()) < 2 {
+		t.Errorf("took %s with %d calls, want at least 2 calls within %s", took, len(s.Calls()), budget)
+	}
+}

@@ -37,7 +37,9 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context,
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
-		left := c.opts.MaxElapsed - time.Since(start) - waited
+		// With the default Sleep the clock includes the waits; an injected
+		// Sleep may not pass real time, so count the larger of the two.
+		left := c.opts.MaxElapsed - max(time.Since(start), waited)
 		delay, ok := c.retryDelay(err, attempt, left)
 		if !ok {
 			return classify(what, err)
