@@ -69,11 +69,16 @@ func filterOptions() *openapi3filter.Options {
 	// Accept headers are not part of the description: go-github v60 sends the
 	// ant-man and flash preview media types for deployment calls and that is
 	// fine. Bodies, parameters and statuses are all checked.
-	return &openapi3filter.Options{
+	opts := &openapi3filter.Options{
 		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 		SkipSettingDefaults: true,
 		MultiError:          true,
 	}
+	// Say where and why, without dumping the whole schema.
+	opts.WithCustomSchemaErrorFunc(func(e *openapi3.SchemaError) string {
+		return fmt.Sprintf("at /%s: %s", strings.Join(e.JSONPointer(), "/"), e.Reason)
+	})
+	return opts
 }
 
 // route finds the operation for a request whose path has already been
