@@ -9,8 +9,9 @@ import (
 )
 
 // cancelledTimeout bounds a final status posted after the caller's context
-// was cancelled (the job is being cancelled; the runner will not wait long).
-const cancelledTimeout = 10 * time.Second
+// was cancelled: on cancellation the runner sends SIGINT, SIGTERM 7.5 s later
+// and kills the container 2.5 s after that.
+const cancelledTimeout = 5 * time.Second
 
 // Order of the states a Tracker moves through; it never moves back.
 const (
