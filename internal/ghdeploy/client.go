@@ -56,7 +56,8 @@ type Options struct {
 	MaxElapsed time.Duration
 	// Sleep waits between attempts (default: a timer honouring ctx).
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Warn receives warnings; may be nil.
+	// Warn receives a line for every retry (what failed, how long it
+	// waits); may be nil. Final failures are returned as errors.
 	Warn func(format string, args ...any)
 }
 

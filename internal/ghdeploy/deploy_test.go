@@ -3,6 +3,7 @@ package ghdeploy
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -138,11 +139,17 @@ func TestRetries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, c, sl := newFake(t, nil)
+			var notices []string
+			s, c, sl := newFake(t, func(o *Options) {
+				o.Warn = func(f string, a ...any) { notices = append(notices, fmt.Sprintf(f, a...)) }
+			})
 			s.FailNext(createOp, tt.status, tt.header, tt.body, tt.times)
 			_, err := c.Create(t.Context(), DeploymentRequest{Ref: "main", Environment: "staging"})
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if len(notices) != len(sl.all()) || (len(notices) > 0 && !strings.Contains(notices[0], "retrying in")) {
+				t.Errorf("retry notices %q for waits %v", notices, sl.all())
 			}
 			if n := len(s.Calls()); tt.wantCalls != 0 && n != tt.wantCalls {
 				t.Errorf("calls = %d, want %d", n, tt.wantCalls)

@@ -48,6 +48,7 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context,
 			return fmt.Errorf("%s: %w: gave up after %d attempts within %s (next wait %s): %w",
 				what, ErrGaveUp, attempt, c.opts.MaxElapsed, delay.Round(time.Second), err)
 		}
+		c.opts.Warn("%s: attempt %d failed, retrying in %s: %v", what, attempt, delay.Round(10*time.Millisecond), err)
 		if sleepErr := c.opts.Sleep(ctx, delay); sleepErr != nil {
 			return fmt.Errorf("%s: waiting to retry: %w (last error: %v)", what, sleepErr, err)
 		}
