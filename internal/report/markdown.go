@@ -2,16 +2,15 @@ package report
 
 import (
 	"fmt"
-	"html"
 	"strings"
 )
 
 func render(s Summary) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s Helm release `%s` %s\n\n", icon(s.Outcome), code(s.Release), s.Outcome)
+	fmt.Fprintf(&b, "### %s Helm release %s %s\n\n", icon(s.Outcome), literal(s.Release), s.Outcome)
 	b.WriteString("| | |\n|---|---|\n")
-	row(&b, "Release", "`"+code(s.Release)+"`")
-	row(&b, "Namespace", "`"+code(s.Namespace)+"`")
+	row(&b, "Release", literal(s.Release))
+	row(&b, "Namespace", literal(s.Namespace))
 	row(&b, "Chart", cell(chartLabel(s)))
 	row(&b, "Revision", fmt.Sprintf("%s → %s", revision(s.RevisionBefore), revision(s.RevisionAfter)))
 	if s.Status != "" {
@@ -80,14 +79,24 @@ func render(s Summary) string {
 	return b.String()
 }
 
+// esc escapes what Markdown would read as HTML; quotes stay readable.
+var esc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 func row(b *strings.Builder, k, v string) { fmt.Fprintf(b, "| **%s** | %s |\n", k, v) }
 
 // cell escapes text for a Markdown table cell or list item: HTML, pipes and line breaks.
 func cell(s string) string {
-	s = html.EscapeString(s)
+	s = esc.Replace(s)
 	s = strings.ReplaceAll(s, "|", "\\|")
 	s = strings.ReplaceAll(s, "\r", "")
 	return strings.ReplaceAll(s, "\n", "<br>")
+}
+
+func literal(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return "`" + code(s) + "`"
 }
 
 // code makes text safe inside a single-backtick span.
@@ -100,7 +109,7 @@ func code(s string) string {
 func quote(s string) string {
 	var b strings.Builder
 	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
-		fmt.Fprintf(&b, "> %s\n", html.EscapeString(strings.TrimRight(l, "\r")))
+		fmt.Fprintf(&b, "> %s\n", esc.Replace(strings.TrimRight(l, "\r")))
 	}
 	return b.String()
 }

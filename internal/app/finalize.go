@@ -1,0 +1,94 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/report"
+)
+
+// summary turns the state into what the job summary and outputs show.
+func (s *State) summary() report.Summary {
+	sum := report.Summary{Duration: s.Now().Sub(s.Start), Warnings: s.Warnings}
+	if c := s.Config; c != nil {
+		sum.Release, sum.Namespace = c.Release, c.Namespace
+	}
+	if b := s.Before; b != nil {
+		sum.RevisionBefore = b.Revision
+	}
+	if r := s.Result; r != nil {
+		sum.Release, sum.Namespace = r.Release, r.Namespace
+		sum.RevisionAfter, sum.Status = r.Revision, r.Status
+		sum.Chart, sum.ChartVersion, sum.AppVersion = r.ChartName, r.ChartVersion, r.AppVersion
+		for _, res := range r.Resources {
+			sum.Resources = append(sum.Resources, report.Resource{Kind: res.Kind, Name: res.Name})
+		}
+	} else if b := s.Before; b != nil {
+		sum.RevisionAfter, sum.Status = b.Revision, b.Status
+		sum.Chart, sum.ChartVersion, sum.AppVersion = b.ChartName, b.ChartVersion, b.AppVersion
+	}
+	switch {
+	case s.Err != nil && errors.Is(s.Err, ErrCancelled):
+		sum.Outcome = report.Cancelled
+	case s.Err != nil:
+		sum.Outcome = report.Failed
+	case s.Config != nil && s.Config.DryRun:
+		sum.Outcome = report.DryRun
+	default:
+		sum.Outcome = report.Succeeded
+	}
+	if s.Err != nil {
+		sum.Error = s.Log.Redact(s.Err.Error())
+		sum.Hint = hint(s)
+	}
+	for _, st := range s.Steps {
+		sum.Steps = append(sum.Steps, report.Step{Name: st.Name, Duration: st.Duration, Failed: st.Err != nil})
+	}
+	return sum
+}
+
+// hint says what the user can do about the failure.
+func hint(s *State) string {
+	switch {
+	case s.Config == nil:
+		return "fix the inputs named above; nothing was changed in the cluster"
+	case s.Kube == nil:
+		return "check the kubeconfig inputs and that the API server is reachable from the runner"
+	case s.Result != nil && s.Before != nil && s.Result.Status == "deployed" && s.Config.Atomic:
+		return fmt.Sprintf("the release was rolled back; it is at revision %d (status deployed)", s.Result.Revision)
+	default:
+		return "read the error and the log above; `helm history " + s.Config.Release + " -n " + s.Config.Namespace + "` shows the release history"
+	}
+}
+
+// writeOutputs writes the step outputs (GITHUB_OUTPUT), from what Helm stored.
+type writeOutputs struct{}
+
+func (writeOutputs) String() string { return "Write outputs" }
+
+func (writeOutputs) Run(_ context.Context, s *State) error {
+	if s.Getenv("GITHUB_OUTPUT") == "" {
+		s.Log.Infof("GITHUB_OUTPUT is not set: outputs are not written")
+		return nil
+	}
+	for _, o := range report.Outputs(s.summary()) {
+		if err := s.Log.SetOutput(o.Name, o.Value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeSummary appends the job summary (GITHUB_STEP_SUMMARY).
+type writeSummary struct{}
+
+func (writeSummary) String() string { return "Write job summary" }
+
+func (writeSummary) Run(_ context.Context, s *State) error {
+	if s.Getenv("GITHUB_STEP_SUMMARY") == "" {
+		s.Log.Infof("GITHUB_STEP_SUMMARY is not set: no job summary")
+		return nil
+	}
+	return s.Log.AddStepSummary(report.Markdown(s.summary()))
+}

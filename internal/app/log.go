@@ -1,0 +1,128 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Log prints to the job log through the Actions toolkit. Everything except the add-mask
+// commands themselves goes through the masker, so a secret registered with Mask is replaced by
+// *** here too, before the runner's own masking.
+type Log struct {
+	raw    *githubactions.Action // writes unmasked: only for ::add-mask::
+	act    *githubactions.Action // writes through the masker
+	masker *masker
+}
+
+// NewLog returns a Log writing to w and reading the file-command paths with getenv.
+func NewLog(w io.Writer, getenv func(string) string) *Log {
+	m := &masker{w: w}
+	return &Log{
+		raw:    githubactions.New(githubactions.WithWriter(w), githubactions.WithGetenv(getenv)),
+		act:    githubactions.New(githubactions.WithWriter(m), githubactions.WithGetenv(getenv)),
+		masker: m,
+	}
+}
+
+// Mask registers secrets with the runner and with our own masker. Each line of a multi-line
+// secret is registered too, since the runner masks line by line.
+func (l *Log) Mask(secrets ...string) {
+	for _, s := range secrets {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		for _, v := range append([]string{s}, strings.Split(s, "\n")...) {
+			v = strings.TrimSpace(v)
+			if len(v) < 3 || !l.masker.add(v) {
+				continue // too short to mask without destroying the log, or already known
+			}
+			l.raw.AddMask(v)
+		}
+	}
+}
+
+// Redact replaces every registered secret in s.
+func (l *Log) Redact(s string) string { return l.masker.redact(s) }
+
+// Writer is the masked job-log writer, for leaves that print (rollout logs, events).
+func (l *Log) Writer() io.Writer { return l.masker }
+
+func (l *Log) Infof(format string, args ...any)    { l.act.Infof(format, args...) }
+func (l *Log) Debugf(format string, args ...any)   { l.act.Debugf(format, args...) }
+func (l *Log) Warningf(format string, args ...any) { l.act.Warningf(format, args...) }
+func (l *Log) Group(title string)                  { l.act.Group(title) }
+func (l *Log) EndGroup()                           { l.act.EndGroup() }
+
+// Errorf prints an ::error annotation with a title.
+func (l *Log) Errorf(title, format string, args ...any) {
+	a := l.act
+	if title != "" {
+		a = a.WithFieldsMap(map[string]string{"title": title})
+	}
+	a.Errorf(format, args...)
+}
+
+// SetOutput writes a step output; it reports an error instead of panicking when GITHUB_OUTPUT
+// cannot be written.
+func (l *Log) SetOutput(k, v string) (err error) {
+	defer recoverTo(&err, "GITHUB_OUTPUT")
+	l.act.SetOutput(k, l.Redact(v))
+	return nil
+}
+
+// AddStepSummary appends Markdown to GITHUB_STEP_SUMMARY.
+func (l *Log) AddStepSummary(md string) (err error) {
+	defer recoverTo(&err, "GITHUB_STEP_SUMMARY")
+	l.act.AddStepSummary(l.Redact(md))
+	return nil
+}
+
+func recoverTo(err *error, file string) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("cannot write %s: %v", file, r)
+	}
+}
+
+type masker struct {
+	mu      sync.Mutex
+	w       io.Writer
+	secrets []string
+}
+
+func (m *masker) add(s string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, x := range m.secrets {
+		if x == s {
+			return false
+		}
+	}
+	m.secrets = append(m.secrets, s)
+	sort.Slice(m.secrets, func(i, j int) bool { return len(m.secrets[i]) > len(m.secrets[j]) })
+	return true
+}
+
+func (m *masker) redact(s string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, x := range m.secrets {
+		s = strings.ReplaceAll(s, x, "***")
+	}
+	return s
+}
+
+// Write masks p and writes it whole; callers write whole lines.
+func (m *masker) Write(p []byte) (int, error) {
+	out := m.redact(string(p))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := io.WriteString(m.w, out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

@@ -1,0 +1,43 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Main runs one action invocation and returns the process exit code. getenv and out are the
+// only ways it reads the environment or prints, so tests run it in-process.
+func Main(ctx context.Context, getenv func(string) string, out io.Writer) int {
+	s := &State{Getenv: getenv, Log: NewLog(out, getenv), Start: time.Now(), Now: time.Now}
+	err := Default().Run(ctx, s)
+	if err == nil {
+		return 0
+	}
+	title := "Helm deploy failed"
+	if errors.Is(err, ErrCancelled) {
+		title = "Helm deploy cancelled"
+	}
+	s.Log.Errorf(title, "%s", s.Log.Redact(err.Error()))
+	return 1
+}
+
+// Default is the pipeline of a normal run.
+func Default() Pipeline {
+	return Pipeline{
+		Steps: []Step{
+			readInputs{},
+			connect{},
+			inspect{},
+			deploy{},
+		},
+		Finalizers: []Step{
+			writeOutputs{},
+			writeSummary{},
+		},
+	}
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

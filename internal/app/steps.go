@@ -1,0 +1,160 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/config"
+	"github.com/helmdeploy/helm-deploy-action/internal/kube"
+	"github.com/helmdeploy/helm-deploy-action/internal/release"
+)
+
+// readInputs parses and validates every input and registers every secret with the masker
+// before anything else is printed.
+type readInputs struct{}
+
+func (readInputs) String() string { return "Read inputs" }
+
+func (readInputs) Run(_ context.Context, s *State) error {
+	cfg, err := config.Parse(s.Getenv)
+	if cfg != nil {
+		s.Log.Mask(maskable(cfg, s.Getenv(config.EnvName("kubeconfig")))...)
+	}
+	if err != nil {
+		return fmt.Errorf("bad input, nothing was changed:\n%w", err)
+	}
+	s.Config = cfg
+	s.Log.Infof("helm-deploy-action %s: release %q in namespace %q, chart %s", Version, cfg.Release, cfg.Namespace, cfg.Chart.Ref)
+	s.Log.Infof("atomic=%t wait=%t timeout=%s dry-run=%t", cfg.Atomic, cfg.Wait, cfg.Timeout, cfg.DryRun)
+	return nil
+}
+
+// maskable lists the secrets to register: every secret input value except the kubeconfig
+// document itself, whose credentials are registered one by one instead (the runner masks each
+// line of a multi-line mask, which would hide lines such as "kind: Config" everywhere), and
+// except booleans and nulls, which carry no secret and would blank every "true" in the log.
+func maskable(cfg *config.Config, rawKubeconfig string) []string {
+	var out []string
+	for _, v := range cfg.Secrets {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true", "false", "null", "~", "":
+			continue
+		}
+		if len(cfg.Kubeconfig) > 0 && (v == string(cfg.Kubeconfig) || v == strings.TrimSpace(rawKubeconfig)) {
+			continue
+		}
+		out = append(out, v)
+	}
+	if len(cfg.Kubeconfig) > 0 {
+		out = append(out, kube.Credentials(cfg.Kubeconfig)...)
+	}
+	return out
+}
+
+// connect builds the Kubernetes clients and checks the API server answers.
+type connect struct{}
+
+func (connect) String() string { return "Connect to Kubernetes" }
+
+func (connect) Run(_ context.Context, s *State) error {
+	c := s.Config
+	clients, err := kube.Load(kube.Options{
+		Content:   c.Kubeconfig,
+		Path:      c.KubeconfigPath,
+		EnvPath:   s.Getenv("KUBECONFIG"),
+		Context:   c.KubeContext,
+		Namespace: c.Namespace,
+		QPS:       50,
+		Burst:     100,
+		UserAgent: "helm-deploy-action/" + Version,
+	})
+	if err != nil {
+		return err
+	}
+	v, err := clients.Clientset.Discovery().ServerVersion()
+	if err != nil {
+		return fmt.Errorf("the Kubernetes API server (credentials from %s) does not answer: %w", clients.Source, err)
+	}
+	s.Log.Infof("Kubernetes %s at %s (credentials from %s)", v.GitVersion, clients.REST.Host, clients.Source)
+	d, err := release.New(clients.Getter, c.Namespace, func(format string, args ...any) {
+		s.Log.Debugf(format, args...)
+	})
+	if err != nil {
+		return fmt.Errorf("helm: %w", err)
+	}
+	s.Kube, s.Deployer = clients, d
+	return nil
+}
+
+// inspect reads the latest stored revision, so the summary can say "before → after".
+type inspect struct{}
+
+func (inspect) String() string { return "Inspect release" }
+
+func (inspect) Run(ctx context.Context, s *State) error {
+	before, err := s.Deployer.Latest(ctx, s.Config.Release)
+	if err != nil {
+		return fmt.Errorf("reading the history of release %q: %w", s.Config.Release, err)
+	}
+	s.Before = before
+	if before == nil {
+		s.Log.Infof("release %q does not exist yet: it will be installed", s.Config.Release)
+		return nil
+	}
+	s.Log.Infof("release %q: revision %d, status %s, chart %s-%s", before.Release, before.Revision, before.Status, before.ChartName, before.ChartVersion)
+	return nil
+}
+
+// deploy runs helm upgrade --install.
+type deploy struct{}
+
+func (deploy) String() string { return "Deploy" }
+
+func (deploy) Run(ctx context.Context, s *State) error {
+	c := s.Config
+	opts := release.Options{
+		Release:         c.Release,
+		Namespace:       c.Namespace,
+		CreateNamespace: c.CreateNamespace,
+		Chart: release.ChartRef{
+			Ref: c.Chart.Ref, Repository: c.Chart.Repository, Version: c.Chart.Version,
+			Username: c.Chart.Username, Password: c.Chart.Password,
+		},
+		ValuesFiles:   c.ValuesFiles,
+		Values:        c.ValueLayers(),
+		Atomic:        c.Atomic,
+		Wait:          c.Wait,
+		CleanupOnFail: c.CleanupOnFail,
+		DryRun:        c.DryRun,
+		Timeout:       c.Timeout,
+		HistoryMax:    c.HistoryMax,
+	}
+	res, err := s.Deployer.Run(ctx, opts)
+	s.Result = res
+	if res == nil || (err != nil && res.Revision == 0) {
+		if latest, lerr := s.Deployer.Latest(context.WithoutCancel(ctx), c.Release); lerr == nil && latest != nil {
+			s.Result = latest
+		}
+	}
+	if err != nil {
+		var pending *release.PendingError
+		if errors.As(err, &pending) {
+			return err
+		}
+		return fmt.Errorf("helm upgrade --install %s: %w", c.Release, err)
+	}
+	verb := "upgraded"
+	if res.Installed {
+		verb = "installed"
+	}
+	if res.DryRun {
+		verb = "rendered (dry-run, nothing changed)"
+	}
+	s.Log.Infof("release %q %s: revision %d, status %s", res.Release, verb, res.Revision, res.Status)
+	for _, r := range res.Resources {
+		s.Log.Infof("  %s/%s", strings.ToLower(r.Kind), r.Name)
+	}
+	return nil
+}
