@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry/handlers"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/crypto/bcrypt"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -167,6 +169,7 @@ func startRegistry(t *testing.T) string {
 	cfg.Log.Level = "error"
 	cfg.Log.AccessLog.Disabled = true
 	cfg.HTTP.Secret = "test-secret"
+	logrus.SetOutput(io.Discard) // the registry logs every request through logrus' global logger
 	srv := httptest.NewServer(handlers.NewApp(context.Background(), cfg))
 	t.Cleanup(srv.Close)
 	return strings.TrimPrefix(srv.URL, "http://")

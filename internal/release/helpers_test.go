@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +67,24 @@ func newFixture(t *testing.T) *fixture {
 // answers 404, so Helm's "does it already exist" check finds nothing.
 type objectsKubeClient struct {
 	*kubefake.FailingKubeClient
+
+	mu      sync.Mutex
+	created []string // Kind/name of every object passed to Create
+}
+
+func (c *objectsKubeClient) Create(resources kube.ResourceList) (*kube.Result, error) {
+	c.mu.Lock()
+	for _, info := range resources {
+		c.created = append(c.created, info.Object.GetObjectKind().GroupVersionKind().Kind+"/"+info.Name)
+	}
+	c.mu.Unlock()
+	return c.FailingKubeClient.Create(resources)
+}
+
+func (c *objectsKubeClient) Created() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.created...)
 }
 
 func (c *objectsKubeClient) Build(r io.Reader, validate bool) (kube.ResourceList, error) {
@@ -77,9 +96,15 @@ func (c *objectsKubeClient) Build(r io.Reader, validate bool) (kube.ResourceList
 		return nil, err
 	}
 	var list kube.ResourceList
-	for _, doc := range releaseutil.SplitManifests(string(data)) {
+	docs := releaseutil.SplitManifests(string(data))
+	keys := make([]string, 0, len(docs))
+	for k := range docs {
+		keys = append(keys, k)
+	}
+	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+	for _, k := range keys {
 		var m map[string]any
-		if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
+		if err := yaml.Unmarshal([]byte(docs[k]), &m); err != nil {
 			return nil, err
 		}
 		if len(m) == 0 {
@@ -129,7 +154,7 @@ type recordingWaiter struct {
 	mu      sync.Mutex
 	calls   []waitCall
 	results []error
-	ctxErrs []error // ctx.Err() seen at the end of each call
+	ctxErrs map[int]error // call index -> ctx.Err() seen at the end of the call
 }
 
 var errBlock = &blockMarker{}
@@ -160,7 +185,10 @@ func (w *recordingWaiter) Wait(ctx context.Context, objs []runtime.Object, timeo
 		res = ctx.Err()
 	}
 	w.mu.Lock()
-	w.ctxErrs = append(w.ctxErrs, ctx.Err())
+	if w.ctxErrs == nil {
+		w.ctxErrs = map[int]error{}
+	}
+	w.ctxErrs[i] = ctx.Err()
 	w.mu.Unlock()
 	return res
 }

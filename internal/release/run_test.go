@@ -358,7 +358,80 @@ func TestRunCancelDuringWaitRollsBackWithinGrace(t *testing.T) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.ctxErrs) != 3 || w.ctxErrs[2] != nil {
-		t.Errorf("rollback wait context errors = %v, want the last one live (grace)", w.ctxErrs)
+	if !errors.Is(w.ctxErrs[1], context.Canceled) || w.ctxErrs[2] != nil {
+		t.Errorf("wait context errors = %v, want the upgrade's cancelled and the rollback's live (grace)", w.ctxErrs)
+	}
+}
+
+func TestRunCreateNamespaceOnInstallOnly(t *testing.T) {
+	f := newFixture(t)
+	o := demoOptions("web")
+	o.CreateNamespace = true
+	if _, err := f.d.Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Namespace/" + testNS, "ConfigMap/web-config", "Deployment/web"}
+	if got := f.kube.Created(); !reflect.DeepEqual(got, want) {
+		t.Errorf("install created %v, want %v", got, want)
+	}
+	if _, err := f.d.Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.kube.Created(); !reflect.DeepEqual(got, want) {
+		t.Errorf("upgrade created more objects: %v", got)
+	}
+}
+
+func TestRunHistoryMax(t *testing.T) {
+	tests := []struct {
+		name string
+		max  int
+		runs int
+		want []string
+	}{
+		{"limit 2", 2, 4, []string{"3:superseded", "4:deployed"}},
+		{"unlimited", 0, 3, []string{"1:superseded", "2:superseded", "3:deployed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			o := demoOptions("web")
+			o.HistoryMax = tt.max
+			for i := 0; i < tt.runs; i++ {
+				if _, err := f.d.Run(context.Background(), o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := statuses(t, f.store, "web"); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("history = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunAtomicInstallFailureReportsUninstalled(t *testing.T) {
+	f := newFixture(t)
+	f.kube.WaitError = errors.New("timed out waiting for the condition")
+	res, err := f.d.Run(context.Background(), demoOptions("web"))
+	if err == nil || !strings.Contains(err.Error(), "uninstalled due to atomic") {
+		t.Fatalf("err = %v, want the atomic uninstall", err)
+	}
+	if got := statuses(t, f.store, "web"); got != nil {
+		t.Errorf("history = %v, want nothing left after the atomic uninstall", got)
+	}
+	// Nothing is stored; the result is the release object Helm returned, which
+	// its atomic path marked uninstalled.
+	if res.Status != "uninstalled" || res.Revision != 1 || res.ChartName != "demo" || !res.Installed {
+		t.Errorf("result = %+v, want the uninstalled release Helm returned", summary(res))
+	}
+}
+
+func TestRunNamespaceMismatch(t *testing.T) {
+	f := newFixture(t)
+	f.d.namespace = "team-a"
+	o := demoOptions("web")
+	o.Namespace = "team-b"
+	if _, err := f.d.Run(context.Background(), o); !errors.Is(err, ErrNamespaceMismatch) {
+		t.Fatalf("err = %v, want ErrNamespaceMismatch", err)
 	}
 }
