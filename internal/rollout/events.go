@@ -1,0 +1,166 @@
+package rollout
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// eventHistorySlack: events last seen up to this long before Wait started are
+// still printed (Helm applies the manifest just before it calls Wait, and the
+// first ScalingReplicaSet/Scheduled events happen in between). Older events
+// are history and are not replayed.
+const eventHistorySlack = 5 * time.Second
+
+// maxKeptWarnings bounds the Warning events kept for the failure report.
+const maxKeptWarnings = 50
+
+type keptEvent struct {
+	target string // the tracked resource it belongs to
+	line   string
+}
+
+// eventPrinter prints the new events of the tracked objects and their pods.
+type eventPrinter struct {
+	t     *Tracker
+	start time.Time
+	kept  []keptEvent
+}
+
+func newEventPrinter(t *Tracker, start time.Time) *eventPrinter {
+	return &eventPrinter{t: t, start: start}
+}
+
+func eventTime(ev *corev1.Event) time.Time {
+	switch {
+	case ev.Series != nil && !ev.Series.LastObservedTime.IsZero():
+		return ev.Series.LastObservedTime.Time
+	case !ev.LastTimestamp.IsZero():
+		return ev.LastTimestamp.Time
+	case !ev.EventTime.IsZero():
+		return ev.EventTime.Time
+	case !ev.FirstTimestamp.IsZero():
+		return ev.FirstTimestamp.Time
+	}
+	return ev.CreationTimestamp.Time
+}
+
+func eventCount(ev *corev1.Event) int32 {
+	if ev.Series != nil && ev.Series.Count > 0 {
+		return ev.Series.Count
+	}
+	return max(ev.Count, 1)
+}
+
+// flush prints events not printed before (deduplicated by event UID and
+// count; the dedup survives across Waits of the same Tracker), Warning ones
+// also as ::warning annotations. It returns a failure when a FailedCreate
+// event of a controller used up its target's allowance.
+func (e *eventPrinter) flush(watch map[string]*nsWatch, targets []*target, now time.Time) *Verdict {
+	byUID := map[types.UID]*target{}
+	byName := map[string]*target{}
+	for _, tg := range targets {
+		for _, uid := range tg.owners {
+			byUID[uid] = tg
+		}
+		for _, p := range tg.pods {
+			byUID[p.UID] = tg
+		}
+		byName[tg.ns+"/"+tg.kind+"/"+tg.name] = tg
+	}
+	type item struct {
+		ev *corev1.Event
+		tg *target
+		at time.Time
+	}
+	var fresh []item
+	for ns, w := range watch {
+		for _, ev := range w.events() {
+			io := ev.InvolvedObject
+			tg := byUID[io.UID]
+			if tg == nil {
+				tg = byName[ns+"/"+io.Kind+"/"+io.Name]
+			}
+			if tg == nil {
+				continue
+			}
+			key := fmt.Sprintf("%s/%d", ev.UID, eventCount(ev))
+			if e.t.eventSeen(key) {
+				continue
+			}
+			at := eventTime(ev)
+			if at.Before(e.start.Add(-eventHistorySlack)) {
+				continue
+			}
+			fresh = append(fresh, item{ev, tg, at})
+		}
+	}
+	sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].at.Before(fresh[j].at) })
+	var fail *Verdict
+	for _, it := range fresh {
+		ev, io := it.ev, it.ev.InvolvedObject
+		obj := resourceName(io.Kind, io.Name)
+		age := max(now.Sub(it.at), 0).Round(time.Second)
+		msg := strings.Join(strings.Fields(ev.Message), " ")
+		line := fmt.Sprintf("event %s %s %s (%s ago): %s", obj, ev.Type, ev.Reason, age, msg)
+		if n := eventCount(ev); n > 1 {
+			line = fmt.Sprintf("event %s %s %s (x%d, %s ago): %s", obj, ev.Type, ev.Reason, n, age, msg)
+		}
+		e.t.println("%s", line)
+		if ev.Type != corev1.EventTypeWarning {
+			continue
+		}
+		e.t.command("::warning title=%s::%s", escapeProperty(ev.Reason+" on "+obj), escapeData(msg))
+		e.kept = append(e.kept, keptEvent{target: it.tg.res, line: line})
+		if len(e.kept) > maxKeptWarnings {
+			e.kept = e.kept[1:]
+		}
+		if fail == nil && ev.Reason == "FailedCreate" && controllerKinds[io.Kind] && it.tg.budget != nil {
+			v := Verdict{State: Failed, Reason: "FailedCreate", Resource: it.tg.res, Restarts: eventCount(ev),
+				Message: fmt.Sprintf("%s: %s", obj, msg)}
+			if it.tg.budget.Observe(v) {
+				v.Message = fmt.Sprintf("%s (%d transient failures, %d allowed)", v.Message, it.tg.budget.Used(), it.tg.budget.Allowed())
+				fail = &v
+			}
+		}
+	}
+	return fail
+}
+
+// controllerKinds create pods; their FailedCreate events (quota, admission)
+// count as failures.
+var controllerKinds = map[string]bool{"ReplicaSet": true, "StatefulSet": true, "DaemonSet": true, "Job": true}
+
+// warningsFor returns the kept Warning event lines of one tracked resource
+// (all kept ones when it has none), the newest last, at most n.
+func (e *eventPrinter) warningsFor(res string, n int) []string {
+	var out []string
+	for _, k := range e.kept {
+		if k.target == res {
+			out = append(out, k.line)
+		}
+	}
+	if len(out) == 0 {
+		for _, k := range e.kept {
+			out = append(out, k.line)
+		}
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out
+}
+
+// escapeData escapes a workflow command's message.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// escapeProperty escapes a workflow command property value (title=...).
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

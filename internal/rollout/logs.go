@@ -1,0 +1,201 @@
+package rollout
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// logRetry is how long a log stream that could not be opened waits before
+// the next attempt (the container may not have started yet).
+const logRetry = time.Second
+
+// maxLogLine bounds one log line kept in memory; longer lines are split.
+const maxLogLine = 64 * 1024
+
+// logFollower streams container logs of the tracked pods. Streams start at
+// the tracker's start time (no replay of older logs), one per container
+// instance: when a container restarts, the new instance is followed again,
+// and the crashed instance's last lines are printed (Previous: true) unless
+// its stream was already shown. At most MaxPodsPerWorkload pods per workload
+// are followed. stop cancels every stream and waits for them.
+type logFollower struct {
+	t      *Tracker
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	start  time.Time
+	only   map[string]bool
+
+	mu       sync.Mutex
+	followed map[string]bool      // "pod/container#restarts" streams started
+	retryAt  map[string]time.Time // "pod/container#restarts" → next attempt
+
+	podsOf    map[string]map[string]bool // target → pods chosen for logs
+	capped    map[string]bool
+	crashSeen map[string]int32 // "pod/container" → restart count handled
+}
+
+func newLogFollower(ctx context.Context, t *Tracker, start time.Time) *logFollower {
+	l := &logFollower{t: t, start: start, followed: map[string]bool{}, retryAt: map[string]time.Time{},
+		podsOf: map[string]map[string]bool{}, capped: map[string]bool{}, crashSeen: map[string]int32{}}
+	l.ctx, l.cancel = context.WithCancel(ctx)
+	if len(t.opts.LogContainers) > 0 {
+		l.only = map[string]bool{}
+		for _, c := range t.opts.LogContainers {
+			l.only[c] = true
+		}
+	}
+	return l
+}
+
+func (l *logFollower) stop() {
+	l.cancel()
+	l.wg.Wait()
+}
+
+// observe starts streams and crash dumps for the target's current pods.
+func (l *logFollower) observe(tg *target) {
+	if l.t.opts.Logs == LogsNone {
+		return
+	}
+	chosen := l.podsOf[tg.res]
+	if chosen == nil {
+		chosen = map[string]bool{}
+		l.podsOf[tg.res] = chosen
+	}
+	for _, p := range tg.pods {
+		if !chosen[p.Name] {
+			if len(chosen) >= l.t.opts.MaxPodsPerWorkload {
+				if !l.capped[tg.res] {
+					l.capped[tg.res] = true
+					l.t.println("logs: following %d pods of %s at most (max pods per workload); pod %s and later ones are not followed",
+						l.t.opts.MaxPodsPerWorkload, tg.res, p.Name)
+				}
+				continue
+			}
+			chosen[p.Name] = true
+		}
+		statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
+		for _, cs := range statuses {
+			if l.only != nil && !l.only[cs.Name] {
+				continue
+			}
+			l.observeContainer(p, cs)
+		}
+	}
+}
+
+func (l *logFollower) observeContainer(p *corev1.Pod, cs corev1.ContainerStatus) {
+	key := p.Name + "/" + cs.Name
+	inst := func(n int32) string { return fmt.Sprintf("%s#%d", key, n) }
+	if last := cs.LastTerminationState.Terminated; cs.RestartCount > 0 && last != nil {
+		if handled, ok := l.crashSeen[key]; !ok || handled < cs.RestartCount {
+			l.crashSeen[key] = cs.RestartCount
+			l.mu.Lock()
+			shown := l.followed[inst(cs.RestartCount-1)]
+			l.mu.Unlock()
+			if last.ExitCode != 0 && (l.t.opts.Logs == LogsFailed || !shown) {
+				l.wg.Add(1)
+				go l.printPrevious(p.Namespace, p.Name, cs.Name, cs.RestartCount, last)
+			}
+		}
+	}
+	if l.t.opts.Logs != LogsAll || (cs.State.Running == nil && cs.State.Terminated == nil) {
+		return
+	}
+	id := inst(cs.RestartCount)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.followed[id] || l.t.opts.Now().Before(l.retryAt[id]) {
+		return
+	}
+	l.followed[id] = true
+	l.wg.Add(1)
+	go l.follow(p.Namespace, p.Name, cs.Name, id)
+}
+
+// follow streams one container instance's log until it ends or stop.
+func (l *logFollower) follow(ns, pod, container, id string) {
+	defer l.wg.Done()
+	since := metav1.NewTime(l.start)
+	opts := &corev1.PodLogOptions{Container: container, Follow: true, SinceTime: &since}
+	rc, err := l.t.opts.Clientset.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(l.ctx)
+	if err != nil {
+		if l.ctx.Err() == nil {
+			l.mu.Lock()
+			delete(l.followed, id)
+			l.retryAt[id] = l.t.opts.Now().Add(logRetry)
+			l.mu.Unlock()
+		}
+		return
+	}
+	defer func() { _ = rc.Close() }()
+	l.copyLines(rc, pod+"/"+container+" | ")
+}
+
+func (l *logFollower) copyLines(r io.Reader, prefix string) {
+	_ = eachLine(r, func(line string) { l.t.println("%s%s", prefix, line) })
+}
+
+// eachLine calls fn for every line of r; lines longer than maxLogLine are
+// split rather than buffered whole.
+func eachLine(r io.Reader, fn func(string)) error {
+	br := bufio.NewReaderSize(r, maxLogLine)
+	for {
+		line, _, err := br.ReadLine()
+		if len(line) > 0 || err == nil {
+			fn(string(line))
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// printPrevious prints the last lines of a crashed container instance.
+func (l *logFollower) printPrevious(ns, pod, container string, restarts int32, last *corev1.ContainerStateTerminated) {
+	defer l.wg.Done()
+	lines, err := tailLogs(l.ctx, l.t, ns, pod, container, true)
+	if err != nil {
+		if l.ctx.Err() == nil {
+			l.t.println("logs: %s/%s crashed (%s) but its previous logs could not be read: %v", pod, container, terminatedMessage(last), err)
+		}
+		return
+	}
+	l.t.println("logs: %s/%s crashed (%s, restart %d); its last %d lines:", pod, container, terminatedMessage(last), restarts, len(lines))
+	for _, line := range lines {
+		l.t.println("%s/%s | %s", pod, container, line)
+	}
+}
+
+// tailLogs reads the last LogLinesOnFailure lines of a container (of its
+// previous instance when previous is set).
+func tailLogs(ctx context.Context, t *Tracker, ns, pod, container string, previous bool) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	n := int64(t.opts.LogLinesOnFailure)
+	opts := &corev1.PodLogOptions{Container: container, Previous: previous, TailLines: &n}
+	rc, err := t.opts.Clientset.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("logs of %s/%s: %w", pod, container, err)
+	}
+	defer func() { _ = rc.Close() }()
+	var lines []string
+	err = eachLine(rc, func(line string) {
+		lines = append(lines, line)
+		if len(lines) > int(n) {
+			lines = lines[1:]
+		}
+	})
+	return lines, err
+}

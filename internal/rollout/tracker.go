@@ -1,0 +1,203 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Log modes for Options.Logs.
+const (
+	LogsAll    = "all"    // follow every container of the rollout's new pods
+	LogsFailed = "failed" // only print a crashed container's last lines
+	LogsNone   = "none"   // no pod logs at all
+)
+
+// Defaults used when the corresponding Options field is zero.
+const (
+	DefaultLogLinesOnFailure  = 50
+	DefaultMaxPodsPerWorkload = 5
+	DefaultProgressEvery      = 5 * time.Second
+)
+
+// Options configure a Tracker. Everything the tracker prints goes to Out
+// through Mask, one line at a time.
+type Options struct {
+	Clientset kubernetes.Interface
+	// Namespace is the release namespace, used for objects without one.
+	Namespace string
+	// FailuresAllowed is the transient-failure allowance per replica
+	// (0: DefaultFailuresAllowed; negative: none).
+	FailuresAllowed int
+	// MinReady is the stabilisation window after everything is ready: a
+	// container restart or a pod turning NotReady in it fails the rollout.
+	MinReady time.Duration
+	// Logs is LogsAll (default), LogsFailed or LogsNone.
+	Logs string
+	// LogContainers limits logs to these container names (empty: all).
+	LogContainers []string
+	// LogLinesOnFailure is how many lines of a crashed container are printed
+	// and kept for the failure (0: DefaultLogLinesOnFailure).
+	LogLinesOnFailure int
+	// MaxPodsPerWorkload bounds the pods whose logs are followed per workload
+	// (0: DefaultMaxPodsPerWorkload).
+	MaxPodsPerWorkload int
+	Out                io.Writer
+	Mask               func(string) string
+	Now                func() time.Time
+	// ProgressEvery is the minimum interval between progress prints
+	// (0: DefaultProgressEvery; negative: print every change).
+	ProgressEvery time.Duration
+	// UnschedulableGrace: see ClassifyOptions.
+	UnschedulableGrace time.Duration
+	// GroupTitle, when set, wraps the live output of each Wait in a
+	// ::group:: block with this title.
+	GroupTitle string
+}
+
+// Sentinel errors; a *FailureError unwraps to one of them.
+var (
+	// ErrFailed: a tracked resource failed.
+	ErrFailed = errors.New("rollout failed")
+	// ErrTimeout: the timeout passed before everything was ready.
+	ErrTimeout = errors.New("rollout timed out")
+	// ErrNoClient: Options.Clientset is nil.
+	ErrNoClient = errors.New("rollout: no Kubernetes clientset")
+)
+
+// Tracker follows rollouts. One Tracker may run several Waits one after the
+// other (Helm's upgrade and then its atomic rollback); Report describes the
+// last one.
+type Tracker struct {
+	opts Options
+	tick time.Duration // how often time-based rules are re-checked
+
+	outMu sync.Mutex
+
+	seenMu     sync.Mutex
+	seenEvents map[string]bool // event UID/count already printed, across Waits
+
+	repMu  sync.Mutex
+	report Report
+}
+
+// New returns a tracker with defaults filled in.
+func New(o Options) *Tracker {
+	if o.Logs == "" {
+		o.Logs = LogsAll
+	}
+	if o.LogLinesOnFailure <= 0 {
+		o.LogLinesOnFailure = DefaultLogLinesOnFailure
+	}
+	if o.MaxPodsPerWorkload <= 0 {
+		o.MaxPodsPerWorkload = DefaultMaxPodsPerWorkload
+	}
+	if o.ProgressEvery == 0 {
+		o.ProgressEvery = DefaultProgressEvery
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Mask == nil {
+		o.Mask = func(s string) string { return s }
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Tracker{opts: o, tick: 100 * time.Millisecond, seenEvents: map[string]bool{}}
+}
+
+// println masks text and writes it to Out line by line. Carriage returns are
+// dropped, and a line that would start a workflow command ("::") is
+// defused with a "> " prefix: log lines and event messages come from the
+// cluster and must not be able to issue commands to the runner.
+func (t *Tracker) println(format string, args ...any) {
+	t.write(fmt.Sprintf(format, args...), false)
+}
+
+// command writes one workflow command line of our own making (its parts are
+// already escaped); it is masked like everything else.
+func (t *Tracker) command(format string, args ...any) {
+	t.write(fmt.Sprintf(format, args...), true)
+}
+
+func (t *Tracker) write(s string, isCommand bool) {
+	s = t.opts.Mask(strings.ReplaceAll(s, "\r", ""))
+	var b strings.Builder
+	for i, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::") && !(isCommand && i == 0) {
+			line = "> " + line
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	t.outMu.Lock()
+	defer t.outMu.Unlock()
+	_, _ = io.WriteString(t.opts.Out, b.String())
+}
+
+// eventSeen reports whether an event key was handled before and marks it.
+func (t *Tracker) eventSeen(key string) bool {
+	t.seenMu.Lock()
+	defer t.seenMu.Unlock()
+	if t.seenEvents[key] {
+		return true
+	}
+	t.seenEvents[key] = true
+	return false
+}
+
+// Wait follows the rollout of objs until every tracked resource is ready and
+// stayed so for MinReady, a resource fails, the timeout passes (timeout <= 0:
+// none), or ctx ends — whichever comes first; cancellation is honoured at
+// once. Failures and timeouts are returned as *FailureError.
+func (t *Tracker) Wait(ctx context.Context, objs []runtime.Object, timeout time.Duration) error {
+	if t.opts.Clientset == nil {
+		return ErrNoClient
+	}
+	r, err := newRun(t, objs)
+	if err != nil {
+		return err
+	}
+	if len(r.targets) == 0 {
+		t.setReport(r.report(nil))
+		return nil
+	}
+	if t.opts.GroupTitle != "" {
+		t.command("::group::%s", escapeData(t.opts.GroupTitle))
+	}
+	err = r.run(ctx, timeout)
+	if t.opts.GroupTitle != "" {
+		t.command("::endgroup::")
+	}
+	var fe *FailureError
+	if errors.As(err, &fe) {
+		t.setReport(r.report(fe))
+		for _, line := range strings.Split(fe.Error(), "\n") {
+			t.println("%s", line)
+		}
+	} else {
+		t.setReport(r.report(nil))
+	}
+	return err
+}
+
+func (t *Tracker) setReport(rep Report) {
+	t.repMu.Lock()
+	defer t.repMu.Unlock()
+	t.report = rep
+}
+
+// Report describes the last Wait.
+func (t *Tracker) Report() Report {
+	t.repMu.Lock()
+	defer t.repMu.Unlock()
+	return t.report
+}

@@ -1,0 +1,197 @@
+package rollout
+
+import (
+	"context"
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+)
+
+const ownerIndex = "controllerUID"
+
+// nsWatch holds the informers of one namespace. Informers list once and then
+// watch; their reflectors re-establish a watch that the server closes (and
+// re-list when the resource version is too old), so nothing here polls.
+type nsWatch struct {
+	cs     kubernetes.Interface
+	ns     string
+	kinds  map[string]bool
+	f      informers.SharedInformerFactory
+	cancel context.CancelFunc
+
+	informers map[string]cache.SharedIndexInformer
+}
+
+func newNSWatch(cs kubernetes.Interface, ns string) *nsWatch {
+	return &nsWatch{cs: cs, ns: ns, kinds: map[string]bool{}, informers: map[string]cache.SharedIndexInformer{}}
+}
+
+// want registers a tracked kind and the kinds needed to follow it.
+func (w *nsWatch) want(kind string) {
+	w.kinds[kind] = true
+	w.kinds["Event"] = true
+	switch kind {
+	case "Deployment":
+		w.kinds["ReplicaSet"] = true
+		w.kinds["Pod"] = true
+	case "StatefulSet", "DaemonSet", "Job":
+		w.kinds["Pod"] = true
+	}
+}
+
+func (w *nsWatch) start(ctx context.Context, notify func()) {
+	ctx, w.cancel = context.WithCancel(ctx)
+	w.f = informers.NewSharedInformerFactoryWithOptions(w.cs, 0, informers.WithNamespace(w.ns))
+	handler := cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { notify() },
+		UpdateFunc: func(any, any) { notify() },
+		DeleteFunc: func(any) { notify() },
+	}
+	for kind := range w.kinds {
+		var inf cache.SharedIndexInformer
+		switch kind {
+		case "Deployment":
+			inf = w.f.Apps().V1().Deployments().Informer()
+		case "ReplicaSet":
+			inf = w.f.Apps().V1().ReplicaSets().Informer()
+		case "StatefulSet":
+			inf = w.f.Apps().V1().StatefulSets().Informer()
+		case "DaemonSet":
+			inf = w.f.Apps().V1().DaemonSets().Informer()
+		case "Job":
+			inf = w.f.Batch().V1().Jobs().Informer()
+		case "Pod":
+			inf = w.f.Core().V1().Pods().Informer()
+		case "PersistentVolumeClaim":
+			inf = w.f.Core().V1().PersistentVolumeClaims().Informer()
+		case "Service":
+			inf = w.f.Core().V1().Services().Informer()
+		case "Event":
+			inf = w.f.Core().V1().Events().Informer()
+		default:
+			continue
+		}
+		if kind == "Pod" || kind == "ReplicaSet" {
+			_ = inf.AddIndexers(cache.Indexers{ownerIndex: controllerUID})
+		}
+		_, _ = inf.AddEventHandler(handler)
+		w.informers[kind] = inf
+	}
+	w.f.Start(ctx.Done())
+}
+
+// synced waits for the initial lists; it fails only when ctx ends first.
+func (w *nsWatch) synced(ctx context.Context) error {
+	for _, inf := range w.informers {
+		if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (w *nsWatch) stop() {
+	if w.cancel != nil {
+		w.cancel()
+		w.f.Shutdown()
+	}
+}
+
+func controllerUID(obj any) ([]string, error) {
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return nil, nil
+	}
+	if ref := metav1.GetControllerOfNoCopy(m); ref != nil {
+		return []string{string(ref.UID)}, nil
+	}
+	return nil, nil
+}
+
+// get returns the named object of a tracked kind from the cache and its
+// desired replica count (for the failure allowance).
+func (w *nsWatch) get(kind, name string) (runtime.Object, int32) {
+	inf := w.informers[kind]
+	if inf == nil {
+		return nil, 0
+	}
+	item, ok, err := inf.GetStore().GetByKey(w.ns + "/" + name)
+	if err != nil || !ok {
+		return nil, 0
+	}
+	obj := item.(runtime.Object)
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		return o, replicasOr1(o.Spec.Replicas)
+	case *appsv1.StatefulSet:
+		return o, replicasOr1(o.Spec.Replicas)
+	case *appsv1.DaemonSet:
+		return o, o.Status.DesiredNumberScheduled
+	case *batchv1.Job:
+		return o, replicasOr1(o.Spec.Parallelism)
+	}
+	return obj, 1
+}
+
+// newReplicaSet finds the Deployment's ReplicaSet of the current revision.
+func (w *nsWatch) newReplicaSet(d *appsv1.Deployment) *appsv1.ReplicaSet {
+	inf := w.informers["ReplicaSet"]
+	if inf == nil {
+		return nil
+	}
+	items, _ := inf.GetIndexer().ByIndex(ownerIndex, string(d.UID))
+	want := d.Annotations["deployment.kubernetes.io/revision"]
+	var best *appsv1.ReplicaSet
+	bestRev := int64(-1)
+	for _, it := range items {
+		rs := it.(*appsv1.ReplicaSet)
+		rev := rs.Annotations["deployment.kubernetes.io/revision"]
+		if want != "" && rev == want {
+			return rs
+		}
+		if n, err := strconv.ParseInt(rev, 10, 64); err == nil && n > bestRev {
+			best, bestRev = rs, n
+		}
+	}
+	if want != "" {
+		return nil // the controller has not created or labelled it yet
+	}
+	return best
+}
+
+// podsOwnedBy returns the cached pods whose controller has this UID.
+func (w *nsWatch) podsOwnedBy(uid types.UID) []*corev1.Pod {
+	inf := w.informers["Pod"]
+	if inf == nil {
+		return nil
+	}
+	items, _ := inf.GetIndexer().ByIndex(ownerIndex, string(uid))
+	out := make([]*corev1.Pod, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.(*corev1.Pod))
+	}
+	return out
+}
+
+// events returns the cached events of the namespace.
+func (w *nsWatch) events() []*corev1.Event {
+	inf := w.informers["Event"]
+	if inf == nil {
+		return nil
+	}
+	var out []*corev1.Event
+	for _, it := range inf.GetStore().List() {
+		if ev, ok := it.(*corev1.Event); ok {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
