@@ -241,3 +241,22 @@ func TestReleaseRetriesOnConflictAndReportsForbidden(t *testing.T) {
 		})
 	}
 }
+
+func TestReleaseLeavesALeaseTakenBeforeAnyRenewalNoticed(t *testing.T) {
+	api := newFakeAPI(t)
+	h := mustAcquire(t, api.opts(holderA))
+	l := api.lease(t)
+	id := "intruder"
+	l.Spec.HolderIdentity = &id
+	taken, err := api.write(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Release(context.Background()); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	after := api.lease(t)
+	if holderOf(after) != "intruder" || after.ResourceVersion != taken.ResourceVersion {
+		t.Fatalf("Release overwrote the new holder: %q rv %s", holderOf(after), after.ResourceVersion)
+	}
+}

@@ -4,6 +4,11 @@
 // (woken by a watch), take over a stale Lease only after it stayed unchanged
 // for its full duration on the waiter's own clock, renew in the background and
 // release.
+//
+// Like client-go leader election this does not fence: a holder whose
+// renewals fail learns it lost the lock (Held.Lost) only when the TTL has
+// passed since its last successful renewal, which is about when a waiter
+// may take over. The deploy must stop on Lost.
 package lock
 
 import (

@@ -33,7 +33,8 @@ type Options struct {
 	// Clock defaults to the real clock; tests pass a fake one.
 	Clock clock.Clock
 	// OnWait is called when the lock is found held, and again whenever the
-	// holder changes while waiting.
+	// holder changes while waiting. It runs on Acquire's goroutine and
+	// should return quickly.
 	OnWait func(Info)
 }
 
