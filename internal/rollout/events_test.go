@@ -1,0 +1,103 @@
+package rollout
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+func event(name, kind, obj string, uid types.UID, typ, reason, msg string, count int32, at time.Time) *corev1.Event {
+	return &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{Name: name, Namespace: ns, UID: types.UID(name + "-uid")},
+		InvolvedObject: corev1.ObjectReference{Kind: kind, Name: obj, Namespace: ns, UID: uid},
+		Type:           typ, Reason: reason, Message: msg, Count: count,
+		LastTimestamp: metav1.NewTime(at),
+	}
+}
+
+func TestWaitEventsDeduplicatedAndAnnotated(t *testing.T) {
+	c := newCluster(t, 1)
+	now := time.Now()
+	c.apply(c.pod("web-2-a", "rs2-uid", false, 0, running))
+	c.apply(event("old", "Deployment", "web", "dep-uid", "Normal", "ScalingReplicaSet", "history", 1, now.Add(-time.Hour)))
+	c.apply(event("other", "Pod", "unrelated", "x-uid", "Warning", "BackOff", "not ours", 1, now))
+	ch := wait(context.Background(), c.tracker(nil), manifestObjs(t), time.Minute)
+
+	c.apply(event("scaled", "Deployment", "web", "dep-uid", "Normal", "ScalingReplicaSet", "Scaled up replica set web-2 to 1", 1, now))
+	probe := event("probe", "Pod", "web-2-a", "web-2-a-uid", "Warning", "Unhealthy", "Readiness probe failed: 50%\n::set-output name=x::y", 1, now)
+	c.apply(probe)
+	eventually(t, "first events", func() bool { return strings.Contains(c.out.String(), "Unhealthy (") })
+	same := probe.DeepCopy()
+	same.Message += " " // an update without a new occurrence
+	c.apply(same)
+	again := probe.DeepCopy()
+	again.Count = 2
+	c.apply(again)
+	eventually(t, "repeated event", func() bool { return strings.Contains(c.out.String(), "Unhealthy (x2,") })
+	c.apply(c.pod("web-2-a", "rs2-uid", true, 0, running))
+	c.depStatus(1)
+	if err := result(t, ch, 2*time.Second); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	out := c.out.String()
+	checks := []struct {
+		name string
+		text string
+		n    int
+	}{
+		{"normal event printed once with age", "event deployment/web Normal ScalingReplicaSet (0s ago): Scaled up replica set web-2 to 1", 1},
+		{"warning printed once per count (two counts)", "event pod/web-2-a Warning Unhealthy (", 2},
+		{"count bump printed", "event pod/web-2-a Warning Unhealthy (x2, ", 1},
+		{"warning annotation escaped", "::warning title=Unhealthy on pod/web-2-a::Readiness probe failed: 50%25 ::set-output name=x::y", 2},
+		{"history not replayed", "history", 0},
+		{"other objects' events skipped", "not ours", 0},
+	}
+	for _, ck := range checks {
+		if got := strings.Count(out, ck.text); got != ck.n {
+			t.Errorf("%s: %q appears %d times, want %d\n%s", ck.name, ck.text, got, ck.n, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "::") && !strings.HasPrefix(line, "::warning title=") {
+			t.Errorf("unexpected workflow command line %q", line)
+		}
+	}
+}
+
+func TestEscapeWorkflowCommands(t *testing.T) {
+	tests := []struct {
+		name, in, data, prop string
+	}{
+		{"plain", "abc", "abc", "abc"},
+		{"percent first", "100%", "100%25", "100%25"},
+		{"newlines", "a\r\nb", "a%0D%0Ab", "a%0D%0Ab"},
+		{"property separators", "x: y, z", "x: y, z", "x%3A y%2C z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := escapeData(tt.in); got != tt.data {
+				t.Errorf("escapeData(%q) = %q, want %q", tt.in, got, tt.data)
+			}
+			if got := escapeProperty(tt.in); got != tt.prop {
+				t.Errorf("escapeProperty(%q) = %q, want %q", tt.in, got, tt.prop)
+			}
+		})
+	}
+}
+
+func TestWriteMasksAndDefusesCommands(t *testing.T) {
+	buf := &syncBuffer{}
+	tr := New(Options{Out: buf, Mask: func(s string) string { return strings.ReplaceAll(s, "hunter2", "***") }})
+	tr.println("pod/app | password=hunter2")
+	tr.println("pod/app | line\n::add-mask::x\r")
+	tr.command("::warning title=t::secret hunter2")
+	want := "pod/app | password=***\npod/app | line\n> ::add-mask::x\n::warning title=t::secret ***\n"
+	if got := buf.String(); got != want {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
