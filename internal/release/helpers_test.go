@@ -70,6 +70,20 @@ type objectsKubeClient struct {
 
 	mu      sync.Mutex
 	created []string // Kind/name of every object passed to Create
+	updates int
+	// beforeUpdate, when set, runs before Update number n (1-based) is applied.
+	beforeUpdate func(n int)
+}
+
+func (c *objectsKubeClient) Update(original, target kube.ResourceList, force bool) (*kube.Result, error) {
+	c.mu.Lock()
+	c.updates++
+	n, hook := c.updates, c.beforeUpdate
+	c.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
+	return c.FailingKubeClient.Update(original, target, force)
 }
 
 func (c *objectsKubeClient) Create(resources kube.ResourceList) (*kube.Result, error) {

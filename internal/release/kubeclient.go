@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	goruntime "runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,11 +28,10 @@ var errUnsupported = errors.New("kube client does not support this operation")
 type waitingClient struct {
 	inner kube.Interface
 
-	mu          sync.Mutex
-	waiter      Waiter
-	ctx         context.Context
-	grace       time.Duration
-	rollingBack func() bool
+	mu     sync.Mutex
+	waiter Waiter
+	ctx    context.Context
+	grace  time.Duration
 }
 
 var (
@@ -42,24 +43,37 @@ var (
 	_ kube.InterfaceResources           = (*waitingClient)(nil)
 )
 
-// use sets the waiter, context and grace period for one run; rollingBack
-// tells whether Helm is currently rolling the release back. The returned func
-// clears them.
-func (c *waitingClient) use(ctx context.Context, w Waiter, grace time.Duration, rollingBack func() bool) func() {
+// use sets the waiter, context and grace period for one run. The returned
+// func clears them, except when ctx was cancelled: Helm may still have a
+// goroutine of that run heading for a wait, which must see the cancelled
+// context and block (see wait), so the Deployer stays in that state.
+func (c *waitingClient) use(ctx context.Context, w Waiter, grace time.Duration) func() {
 	c.mu.Lock()
-	c.ctx, c.waiter, c.grace, c.rollingBack = ctx, w, grace, rollingBack
+	c.ctx, c.waiter, c.grace = ctx, w, grace
 	c.mu.Unlock()
 	return func() {
+		if ctx.Err() != nil {
+			return
+		}
 		c.mu.Lock()
-		c.ctx, c.waiter, c.grace, c.rollingBack = nil, nil, 0, nil
+		c.ctx, c.waiter, c.grace = nil, nil, 0
 		c.mu.Unlock()
 	}
 }
 
+// abandoned reports whether a cancelled run left Helm goroutines behind.
+func (c *waitingClient) abandoned() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ctx != nil && c.ctx.Err() != nil
+}
+
 // wait routes one of Helm's waits.
 //
-// Helm's atomic rollback waits (the latest revision is pending-rollback) run
-// on a context detached from the run's context that ends CancelGrace after the
+// Waits of Helm's rollback action (the atomic rollback; found on the call
+// stack, which is exact where storage state is not: after a cancellation the
+// upgrade goroutine may reach its own wait while the rollback runs) run on a
+// context detached from the run's context that ends CancelGrace after the
 // run's context ends, so a cancelled deploy still gets a bounded rollback.
 //
 // Any other wait (the install's or upgrade's own) never returns once the run's
@@ -70,12 +84,12 @@ func (c *waitingClient) use(ctx context.Context, w Waiter, grace time.Duration, 
 // the rollback. The blocked goroutine ends with the process.
 func (c *waitingClient) wait(resources kube.ResourceList, timeout time.Duration, helmWait func(kube.ResourceList, time.Duration) error) error {
 	c.mu.Lock()
-	ctx, w, grace, rollingBack := c.ctx, c.waiter, c.grace, c.rollingBack
+	ctx, w, grace := c.ctx, c.waiter, c.grace
 	c.mu.Unlock()
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if rollingBack != nil && rollingBack() {
+	if calledFromRollback() {
 		wctx, cancel := graceContext(ctx, grace)
 		defer cancel()
 		return callWaiter(wctx, w, resources, timeout, helmWait)
@@ -88,6 +102,24 @@ func (c *waitingClient) wait(resources kube.ResourceList, timeout time.Duration,
 		select {}
 	}
 	return err
+}
+
+// rollbackFuncPrefix names the methods of Helm's rollback action.
+const rollbackFuncPrefix = "helm.sh/helm/v3/pkg/action.(*Rollback)."
+
+// calledFromRollback reports whether Helm's rollback action is on the stack.
+func calledFromRollback() bool {
+	pcs := make([]uintptr, 64)
+	frames := goruntime.CallersFrames(pcs[:goruntime.Callers(3, pcs)])
+	for {
+		f, more := frames.Next()
+		if strings.HasPrefix(f.Function, rollbackFuncPrefix) {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
 }
 
 // graceContext is detached from parent's cancellation but ends grace after

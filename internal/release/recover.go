@@ -34,6 +34,9 @@ type Recovery struct {
 func (d *Deployer) Recover(ctx context.Context, name string) (*Recovery, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.kube.abandoned() {
+		return nil, ErrAbandoned
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -48,7 +51,7 @@ func (d *Deployer) Recover(ctx context.Context, name string) (*Recovery, error) 
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)
 	}
-	defer d.kube.use(ctx, nil, 0, nil)()
+	defer d.kube.use(ctx, nil, 0)()
 
 	stale.SetStatus(release.StatusFailed, fmt.Sprintf(
 		"stale %s: the helm-deploy-action run that owned it is gone (recovered by %s)", rec.From, d.RecoveredBy))

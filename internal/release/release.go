@@ -101,6 +101,11 @@ type Result struct {
 // ErrPending matches every *PendingError with errors.Is.
 var ErrPending = errors.New("release has an operation in progress")
 
+// ErrAbandoned is returned by Run and Recover on a Deployer whose earlier Run
+// was cancelled: Helm may still have goroutines of that run in flight, so the
+// Deployer is not reused. Latest still works.
+var ErrAbandoned = errors.New("release: an earlier run of this deployer was cancelled; create a new deployer")
+
 // ErrNamespaceMismatch is returned when Options.Namespace differs from the
 // namespace the Deployer's Helm storage was created for.
 var ErrNamespaceMismatch = errors.New("namespace differs from the deployer's namespace")

@@ -34,6 +34,9 @@ const (
 func (d *Deployer) Run(ctx context.Context, o Options) (*Result, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.kube.abandoned() {
+		return nil, ErrAbandoned
+	}
 	d.log.Reset()
 
 	ns, err := d.namespaceFor(o.Namespace)
@@ -76,7 +79,7 @@ func (d *Deployer) Run(ctx context.Context, o Options) (*Result, error) {
 		o.Timeout = DefaultTimeout
 	}
 
-	defer d.kube.use(ctx, o.Waiter, o.CancelGrace, d.rollingBack(o.Release))()
+	defer d.kube.use(ctx, o.Waiter, o.CancelGrace)()
 
 	var rel *release.Release
 	verb := "install"
@@ -125,15 +128,6 @@ func (d *Deployer) fromStorage(res *Result, rel *release.Release, ch *chart.Char
 		res.ChartName, res.ChartVersion, res.AppVersion = ch.Metadata.Name, ch.Metadata.Version, ch.Metadata.AppVersion
 	}
 	return res
-}
-
-// rollingBack reports whether the latest stored revision of name is a rollback
-// in progress (Helm's atomic rollback stores it as pending-rollback first).
-func (d *Deployer) rollingBack(name string) func() bool {
-	return func() bool {
-		last, err := d.cfg.Releases.Last(name)
-		return err == nil && last.Info.Status == release.StatusPendingRollback
-	}
 }
 
 // decide applies the install-or-upgrade rules to a history sorted newest first.

@@ -356,6 +356,12 @@ func TestRunCancelDuringWaitRollsBackWithinGrace(t *testing.T) {
 	if calls := w.Calls(); len(calls) != 3 {
 		t.Errorf("waiter calls = %d, want 3", len(calls))
 	}
+	if _, err := f.d.Run(context.Background(), o); !errors.Is(err, ErrAbandoned) {
+		t.Errorf("Run after a cancelled run: err = %v, want ErrAbandoned", err)
+	}
+	if latest, err := f.d.Latest(context.Background(), "web"); err != nil || latest.Revision != 3 {
+		t.Errorf("Latest after a cancelled run = %+v, %v", latest, err)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !errors.Is(w.ctxErrs[1], context.Canceled) || w.ctxErrs[2] != nil {
@@ -433,5 +439,34 @@ func TestRunNamespaceMismatch(t *testing.T) {
 	o.Namespace = "team-b"
 	if _, err := f.d.Run(context.Background(), o); !errors.Is(err, ErrNamespaceMismatch) {
 		t.Fatalf("err = %v, want ErrNamespaceMismatch", err)
+	}
+}
+
+// A cancellation that arrives while Helm applies the upgrade: Helm's context
+// handler rolls back while its upgrade goroutine is still applying. When that
+// goroutine reaches its own wait, the wait must not proceed (it would mark the
+// upgrade deployed after the rollback).
+func TestRunCancelDuringApplyDoesNotDeployAfterRollback(t *testing.T) {
+	f := newFixture(t)
+	w := &recordingWaiter{}
+	o := demoOptions("web")
+	o.Waiter, o.CancelGrace = w, 5*time.Second
+	if _, err := f.d.Run(context.Background(), o); err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f.kube.beforeUpdate = func(n int) {
+		if n == 1 { // the upgrade's apply: cancel, then let the rollback get ahead
+			cancel()
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	_, err := f.d.Run(ctx, o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got, want := statuses(t, f.store, "web"), []string{"1:superseded", "2:failed", "3:deployed"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("history = %v, want %v", got, want)
 	}
 }
