@@ -18,7 +18,11 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/cli"
+	"helm.sh/helm/v3/pkg/downloader"
+	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/registry"
+	"helm.sh/helm/v3/pkg/repo"
 	"helm.sh/helm/v3/pkg/repo/repotest"
 
 	_ "github.com/distribution/distribution/v3/registry/auth/htpasswd"
@@ -313,4 +317,65 @@ func TestLoopbackRef(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRunBuildsDependenciesFromHTTPRepository(t *testing.T) {
+	pkgDir := t.TempDir()
+	packageChart(t, "testdata/charts/sub", pkgDir)
+	srv, err := repotest.NewTempServerWithCleanup(t, filepath.Join(pkgDir, "*.tgz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+
+	chartDir := filepath.Join(t.TempDir(), "remotedep")
+	copyDir(t, "testdata/charts/withdep", chartDir)
+	chartYAML := strings.Replace(mustRead(t, filepath.Join(chartDir, "Chart.yaml")), "file://../sub", srv.URL(), 1)
+	if err := os.WriteFile(filepath.Join(chartDir, "Chart.yaml"), []byte(chartYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(chartDir, "Chart.lock")); err != nil {
+		t.Fatal(err)
+	}
+	// Lock the dependency the way `helm repo add` + `helm dependency update` do,
+	// with a throw-away Helm home, then drop charts/.
+	home := t.TempDir()
+	rf := repo.NewFile()
+	rf.Update(&repo.Entry{Name: "local", URL: srv.URL()})
+	if err := rf.WriteFile(filepath.Join(home, "repositories.yaml"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	settings := &cli.EnvSettings{RepositoryConfig: filepath.Join(home, "repositories.yaml"),
+		RepositoryCache: filepath.Join(home, "cache"), PluginsDirectory: filepath.Join(home, "plugins")}
+	m := &downloader.Manager{Out: io.Discard, ChartPath: chartDir, Getters: getter.All(settings),
+		RepositoryConfig: settings.RepositoryConfig, RepositoryCache: settings.RepositoryCache}
+	if err := m.Update(); err != nil {
+		t.Fatalf("lock dependencies: %v", err)
+	}
+	if err := os.RemoveAll(filepath.Join(chartDir, "charts")); err != nil {
+		t.Fatal(err)
+	}
+
+	f := newFixture(t)
+	o := demoOptions("web")
+	o.Chart = ChartRef{Ref: chartDir}
+	res, err := f.d.Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, f.d.HelmLog().Tail())
+	}
+	if _, err := os.Stat(filepath.Join(chartDir, "charts", "sub-0.1.0.tgz")); err != nil {
+		t.Errorf("dependency not downloaded into charts/: %v", err)
+	}
+	if !containsAll(res.Resources, []Resource{{Kind: "ConfigMap", Name: "web-sub"}}) {
+		t.Errorf("resources = %+v, want the dependency's ConfigMap", res.Resources)
+	}
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
