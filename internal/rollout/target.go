@@ -47,7 +47,7 @@ func kindOf(obj runtime.Object) string {
 // statusLine is the compact progress line, e.g. "deployment/web 2/3 ready, 1 updating".
 func (tg *target) statusLine() string {
 	msg := orDefault(tg.verdict.Message, tg.verdict.Reason)
-	if tg.verdict.State == Ready && tg.verdict.Reason != "Ready" && tg.verdict.Reason != "" {
+	if tg.verdict.Reason == "Paused" || tg.verdict.Reason == "NotFound" {
 		msg = tg.verdict.Reason + ": " + msg
 	}
 	if tg.budget != nil && tg.budget.Used() > 0 {
