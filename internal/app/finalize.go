@@ -38,6 +38,13 @@ func (s *State) summary() report.Summary {
 	default:
 		sum.Outcome = report.Succeeded
 	}
+	sum.LockWait, sum.Recovered = s.LockWait, s.Recovered
+	if t := s.GitHub; t != nil && t.ID() != 0 {
+		sum.DeploymentID, sum.DeploymentURL = t.ID(), t.URL()
+	}
+	if s.Config != nil && s.Err == nil {
+		sum.EnvironmentURL = s.Config.GitHub.EnvironmentURL
+	}
 	if s.Err != nil {
 		sum.Error = s.Log.Redact(s.Err.Error())
 		sum.Hint = hint(s)

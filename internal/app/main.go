@@ -29,11 +29,16 @@ func Default() Pipeline {
 	return Pipeline{
 		Steps: []Step{
 			readInputs{},
+			prepareGitHub{},
 			connect{},
+			acquireLock{},
 			inspect{},
+			recoverPending{},
 			deploy{},
 		},
 		Finalizers: []Step{
+			releaseLock{},
+			reportGitHub{},
 			writeOutputs{},
 			writeSummary{},
 		},

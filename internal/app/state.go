@@ -4,7 +4,9 @@ import (
 	"time"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/config"
+	"github.com/helmdeploy/helm-deploy-action/internal/ghdeploy"
 	"github.com/helmdeploy/helm-deploy-action/internal/kube"
+	"github.com/helmdeploy/helm-deploy-action/internal/lock"
 	"github.com/helmdeploy/helm-deploy-action/internal/release"
 )
 
@@ -13,9 +15,16 @@ var Version = "dev"
 
 // StepRecord is what the pipeline remembers of a step that ran.
 type StepRecord struct {
-	Name     string
-	Duration time.Duration
-	Err      error
+	Name      string
+	Duration  time.Duration
+	Lock      *lock.Held // nil until acquired (and for dry-run)
+	LockWait  time.Duration
+	Recovered string            // what recovery did, if anything
+	GitHub    *ghdeploy.Tracker // nil: no GitHub deployment
+
+	DeployStarted bool // Helm was called: a failure from here on is a rollout failure
+
+	Err error
 }
 
 // State is what the steps share. Each step reads what earlier steps left and adds its result.
@@ -30,6 +39,13 @@ type State struct {
 	Deployer *release.Deployer
 	Before   *release.Result // latest stored revision before this run (nil: none)
 	Result   *release.Result // what Helm stored after this run, also after a failure
+
+	Lock      *lock.Held // nil until acquired (and for dry-run)
+	LockWait  time.Duration
+	Recovered string            // what recovery did, if anything
+	GitHub    *ghdeploy.Tracker // nil: no GitHub deployment
+
+	DeployStarted bool // Helm was called: a failure from here on is a rollout failure
 
 	Err      error
 	Steps    []StepRecord

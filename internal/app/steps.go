@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/config"
 	"github.com/helmdeploy/helm-deploy-action/internal/kube"
@@ -130,7 +131,16 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		DryRun:        c.DryRun,
 		Timeout:       c.Timeout,
 		HistoryMax:    c.HistoryMax,
+		// On cancel, Helm's atomic rollback gets this long to finish its wait; the finalizers
+		// get FinalizerTimeout more, so the process exits within the runner's 7.5 s.
+		CancelGrace: 2500 * time.Millisecond,
 	}
+	if s.Lock != nil {
+		// Losing the lock (renewals failing past lock-ttl) stops the deploy.
+		ctx = s.Lock.Context(ctx)
+	}
+	s.ghInProgress(ctx)
+	s.DeployStarted = true
 	res, err := s.Deployer.Run(ctx, opts)
 	s.Result = res
 	if res == nil || (err != nil && res.Revision == 0) {

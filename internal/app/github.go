@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/ghdeploy"
+)
+
+// prepareGitHub sets up the GitHub Deployment tracker. It makes no call: the deployment is
+// created on the first status (queued or in_progress).
+type prepareGitHub struct{}
+
+func (prepareGitHub) String() string { return "Prepare GitHub deployment" }
+
+func (prepareGitHub) Run(_ context.Context, s *State) error {
+	g := s.Config.GitHub
+	owner, repo, _ := strings.Cut(s.Getenv("GITHUB_REPOSITORY"), "/")
+	switch {
+	case s.Config.DryRun:
+		s.Log.Infof("dry-run: no GitHub deployment")
+		return nil
+	case g.CreateDeployment == "false":
+		s.Log.Infof("create-deployment is false: no GitHub deployment")
+		return nil
+	case g.Token == "":
+		s.Log.Infof("github-token is empty: no GitHub deployment")
+		return nil
+	case owner == "" || repo == "":
+		s.Log.Infof("GITHUB_REPOSITORY is not set: no GitHub deployment")
+		return nil
+	}
+	client, err := ghdeploy.New(ghdeploy.Options{
+		Token: g.Token, APIURL: s.Getenv("GITHUB_API_URL"), ServerURL: s.Getenv("GITHUB_SERVER_URL"),
+		Owner: owner, Repo: repo, MaxElapsed: 20 * time.Second,
+		Warn: func(format string, args ...any) { s.Log.Infof("GitHub: "+format, args...) },
+	})
+	if err != nil {
+		s.warn("GitHub deployment disabled: %v", err)
+		return nil
+	}
+	env := g.Environment
+	req := ghdeploy.DeploymentRequest{
+		Ref: g.Ref, Environment: env, Description: g.Description,
+		Transient: g.Transient, Production: g.Production,
+		Payload: map[string]any{
+			"release": s.Config.Release, "namespace": s.Config.Namespace,
+			"chart": s.Config.Chart.Ref, "chart_version": s.Config.Chart.Version,
+			"run_url": runURL(s.Getenv), "tool": "helm-deploy-action",
+		},
+	}
+	s.GitHub = ghdeploy.NewTracker(client, req, runURL(s.Getenv), g.EnvironmentURL, g.AutoInactive, s.Log.Warningf)
+	s.Log.Infof("GitHub deployment to environment %q of %s/%s at ref %s", env, owner, repo, g.Ref)
+	if g.CreateDeployment == "auto" {
+		s.Log.Infof("if this job also sets `environment: %s`, GitHub creates a deployment of its own: use `environment: {name: %s, deployment: false}` or create-deployment: false to avoid a duplicate", env, env)
+	}
+	return nil
+}
+
+// reportGitHub posts the final deployment status: success, failure (the rollout failed) or
+// error (the action failed or was cancelled). It runs with a context that outlives a cancel.
+type reportGitHub struct{}
+
+func (reportGitHub) String() string { return "Report GitHub deployment" }
+
+func (reportGitHub) Run(ctx context.Context, s *State) error {
+	t := s.GitHub
+	if t == nil {
+		return nil
+	}
+	switch {
+	case s.Err == nil:
+		t.Success(ctx)
+	case errors.Is(s.Err, ErrCancelled):
+		if t.ID() != 0 || s.DeployStarted {
+			t.Error(ctx, "Cancelled: "+firstLine(s.Log.Redact(s.Err.Error())))
+		}
+	case s.DeployStarted:
+		t.Failure(ctx, firstLine(s.Log.Redact(s.Err.Error())))
+	case t.ID() != 0:
+		t.Error(ctx, firstLine(s.Log.Redact(s.Err.Error())))
+	}
+	if id := t.ID(); id != 0 {
+		s.Log.Infof("GitHub deployment %d: %s", id, t.URL())
+	}
+	for _, w := range t.Warnings() {
+		s.Warnings = append(s.Warnings, s.Log.Redact(w))
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func (s *State) ghQueued(ctx context.Context) {
+	if s.GitHub != nil {
+		s.GitHub.Queued(ctx)
+	}
+}
+
+func (s *State) ghInProgress(ctx context.Context) {
+	if s.GitHub != nil {
+		s.GitHub.InProgress(ctx)
+	}
+}

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/lock"
+)
+
+// acquireLock takes the release's Lease, queueing behind another run that holds it.
+type acquireLock struct{}
+
+func (acquireLock) String() string { return "Acquire release lock" }
+
+func (acquireLock) Run(ctx context.Context, s *State) error {
+	c := s.Config
+	if c.DryRun {
+		s.Log.Infof("dry-run changes nothing: no lock taken")
+		return nil
+	}
+	held, err := lock.Acquire(ctx, lock.Options{
+		Client:    s.Kube.Clientset,
+		Namespace: c.Namespace,
+		Release:   c.Release,
+		Holder:    holder(s),
+		TTL:       c.LockTTL,
+		OnWait: func(i lock.Info) {
+			s.Log.Infof("release %q is being deployed by %s (since %s, renewed %s ago); waiting up to %s",
+				c.Release, i.Identity, i.Acquired.Format(time.RFC3339), time.Since(i.Renewed).Round(time.Second), c.LockTimeout)
+			if u := i.RunURL(); u != "" {
+				s.Log.Infof("  that run: %s", u)
+			}
+			s.ghQueued(ctx)
+		},
+	}, c.LockTimeout)
+	if err != nil {
+		return fmt.Errorf("release lock (Lease %s/%s): %w", c.Namespace, lock.LeaseName(c.Release), err)
+	}
+	s.Lock, s.LockWait = held, held.Waited
+	if t := held.TookOver; t != nil {
+		s.warn("took over the stale lock of %s: it was not renewed for %ds", t.Identity, t.DurationSeconds)
+	}
+	s.Log.Infof("holding Lease %s/%s as %s (waited %s)", held.Namespace(), held.LeaseName(), held.Identity(), held.Waited.Round(time.Millisecond))
+	return nil
+}
+
+func holder(s *State) lock.Holder {
+	g := s.Getenv
+	return lock.Holder{
+		Repository: g("GITHUB_REPOSITORY"),
+		Workflow:   g("GITHUB_WORKFLOW"),
+		RunID:      g("GITHUB_RUN_ID"),
+		RunAttempt: g("GITHUB_RUN_ATTEMPT"),
+		Job:        g("GITHUB_JOB"),
+		RunURL:     runURL(g),
+		Actor:      g("GITHUB_ACTOR"),
+	}
+}
+
+// runURL is the link to this run's log: SERVER/REPO/actions/runs/ID/attempts/N.
+func runURL(g func(string) string) string {
+	server, repo, id := g("GITHUB_SERVER_URL"), g("GITHUB_REPOSITORY"), g("GITHUB_RUN_ID")
+	if server == "" {
+		server = "https://github.com"
+	}
+	if repo == "" || id == "" {
+		return ""
+	}
+	u := fmt.Sprintf("%s/%s/actions/runs/%s", server, repo, id)
+	if a := g("GITHUB_RUN_ATTEMPT"); a != "" {
+		u += "/attempts/" + a
+	}
+	return u
+}
+
+// releaseLock gives the Lease back so the next queued run starts at once.
+type releaseLock struct{}
+
+func (releaseLock) String() string { return "Release lock" }
+
+func (releaseLock) Run(ctx context.Context, s *State) error {
+	if s.Lock == nil {
+		return nil
+	}
+	if err := s.Lock.Release(ctx); err != nil {
+		return fmt.Errorf("releasing Lease %s/%s: %w (it expires by itself after lock-ttl)", s.Lock.Namespace(), s.Lock.LeaseName(), err)
+	}
+	s.Log.Infof("released Lease %s/%s", s.Lock.Namespace(), s.Lock.LeaseName())
+	return nil
+}
+
+// recoverPending repairs a release left pending-* by a run that was killed: holding the lock
+// proves nobody else is deploying it.
+type recoverPending struct{}
+
+func (recoverPending) String() string { return "Recover pending release" }
+
+func (recoverPending) Run(ctx context.Context, s *State) error {
+	b := s.Before
+	if b == nil || !isPending(b.Status) {
+		s.Log.Infof("nothing to recover")
+		return nil
+	}
+	if s.Config.DryRun || !s.Config.RecoverPending {
+		s.Log.Infof("release is %s; recovery is off (dry-run or recover-pending: false)", b.Status)
+		return nil
+	}
+	rec, err := s.Deployer.Recover(ctx, s.Config.Release)
+	if err != nil {
+		return fmt.Errorf("recovering release %q from %s: %w", s.Config.Release, b.Status, err)
+	}
+	if rec == nil {
+		return nil
+	}
+	s.Recovered = fmt.Sprintf("revision %d was %s (left by a run that is gone): marked failed, %s", rec.Revision, rec.From, rec.Action)
+	s.warn("recovered release %q: %s", s.Config.Release, s.Recovered)
+	if latest, err := s.Deployer.Latest(ctx, s.Config.Release); err == nil {
+		s.Before = latest
+	}
+	return nil
+}
+
+func isPending(status string) bool {
+	switch status {
+	case "pending-install", "pending-upgrade", "pending-rollback":
+		return true
+	}
+	return false
+}
