@@ -21,6 +21,15 @@ type Recovery struct {
 	NewRevision int
 }
 
+// String says what was done, for the run log and summary.
+func (r *Recovery) String() string {
+	s := fmt.Sprintf("revision %d was a stale %s: marked it failed and %s", r.Revision, r.From, r.Action)
+	if r.NewRevision > 0 {
+		s += fmt.Sprintf(" (new revision %d)", r.NewRevision)
+	}
+	return s
+}
+
 // Recover clears a release whose latest revision is pending-*: it marks that
 // revision failed with a description saying why, then rolls back to the last
 // revision that was deployed (deployed or superseded), or uninstalls the release

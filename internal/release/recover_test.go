@@ -118,3 +118,23 @@ func TestRecoverDescriptionNamesTheRecoverer(t *testing.T) {
 		t.Errorf("description = %q, want %q", rel.Info.Description, want)
 	}
 }
+
+func TestRecoveryString(t *testing.T) {
+	tests := []struct {
+		name string
+		rec  Recovery
+		want string
+	}{
+		{"rolled back", Recovery{From: "pending-upgrade", Revision: 5, Action: "rolled back to 3", RolledBackTo: 3, NewRevision: 6},
+			"revision 5 was a stale pending-upgrade: marked it failed and rolled back to 3 (new revision 6)"},
+		{"uninstalled", Recovery{From: "pending-install", Revision: 1, Action: "uninstalled"},
+			"revision 1 was a stale pending-install: marked it failed and uninstalled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.rec.String(); got != tt.want {
+				t.Errorf("String() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
