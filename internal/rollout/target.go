@@ -78,6 +78,12 @@ func (tg *target) evaluate(w *nsWatch, now time.Time, copts ClassifyOptions, per
 		}
 		v.State = Progressing // a transient failure within the allowance
 	}
+	if v.Reason == "ObservedGeneration" {
+		// The controller has not seen the new spec: its "current" revision
+		// (and so its pods) would still be the previous one.
+		tg.pods, tg.verdict = nil, v
+		return
+	}
 	pods, rsFail := tg.currentPods(w, obj)
 	if rsFail != nil {
 		tg.verdict = *rsFail
@@ -139,7 +145,7 @@ func (tg *target) currentPods(w *nsWatch, obj runtime.Object) ([]*corev1.Pod, *V
 			match = func(p *corev1.Pod) bool { return p.Labels[appsv1.ControllerRevisionHashLabelKey] == rev }
 		}
 	case *appsv1.DaemonSet:
-		if gen, ok := o.Annotations["deprecated.daemonset.template.generation"]; ok {
+		if gen, ok := o.Annotations[appsv1.DeprecatedTemplateGeneration]; ok {
 			match = func(p *corev1.Pod) bool {
 				g, has := p.Labels["pod-template-generation"]
 				return !has || g == gen
