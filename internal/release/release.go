@@ -55,16 +55,22 @@ type Options struct {
 	Atomic        bool
 	Wait          bool
 	CleanupOnFail bool
-	// DryRun renders and validates without changing the cluster or Helm storage.
+	// DryRun renders and validates without changing the cluster or Helm storage
+	// (Helm's client-side dry run; it still reads the cluster: release history
+	// and whether new objects already exist).
 	DryRun     bool
 	Timeout    time.Duration
 	HistoryMax int
 	// Waiter, when set, is called instead of Helm's wait (also for the atomic
 	// rollback's wait).
 	Waiter Waiter
-	// CancelGrace bounds waits that start after ctx was cancelled (Helm's atomic
-	// rollback runs then). Such waits get a context detached from ctx that ends
-	// after CancelGrace. Zero: they see the cancelled ctx and end at once.
+	// CancelGrace is how long the Waiter may keep waiting for Helm's atomic
+	// rollback after ctx ends: rollback waits get a context detached from ctx
+	// that ends CancelGrace after ctx ends (zero: together with ctx). Helm's own
+	// wait (no Waiter) ignores contexts and always runs up to Timeout; so do
+	// hooks. After ctx ends, the install's or upgrade's own wait never returns
+	// (see waitingClient.wait), and the Deployer refuses further runs
+	// (ErrAbandoned).
 	CancelGrace time.Duration
 	// Inspect is called with the rendered manifest (hooks excluded) before
 	// anything is applied.
