@@ -143,3 +143,36 @@ func TestRunNamespaceMismatch(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNamespaceMismatch", err)
 	}
 }
+
+func TestRunPathFromStoredHistory(t *testing.T) {
+	tests := []struct {
+		name          string
+		history       []release.Status // oldest first
+		wantInstalled bool
+		wantRevision  int
+		wantHistory   []string
+	}{
+		{"uninstalled with kept history", []release.Status{release.StatusDeployed, release.StatusUninstalled},
+			true, 3, []string{"1:deployed", "2:superseded", "3:deployed"}},
+		{"failed twice, never deployed", []release.Status{release.StatusFailed, release.StatusFailed},
+			true, 1, []string{"1:deployed"}},
+		{"failed upgrade after a deploy", []release.Status{release.StatusDeployed, release.StatusFailed},
+			false, 3, []string{"1:superseded", "2:failed", "3:deployed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			seed(t, f.store, "web", tt.history...)
+			res, err := f.d.Run(context.Background(), demoOptions("web"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Installed != tt.wantInstalled || res.Revision != tt.wantRevision || res.PreviousRevision != len(tt.history) {
+				t.Errorf("result = %+v, want installed=%v revision %d previous %d", summary(res), tt.wantInstalled, tt.wantRevision, len(tt.history))
+			}
+			if got := statuses(t, f.store, "web"); !reflect.DeepEqual(got, tt.wantHistory) {
+				t.Errorf("history = %v, want %v", got, tt.wantHistory)
+			}
+		})
+	}
+}
