@@ -16,6 +16,9 @@ import (
 // the next attempt (the container may not have started yet).
 const logRetry = time.Second
 
+// logAttempts is how often a stream is tried before giving up on it.
+const logAttempts = 3
+
 // maxLogLine bounds one log line kept in memory; longer lines are split.
 const maxLogLine = 64 * 1024
 
@@ -36,6 +39,7 @@ type logFollower struct {
 	mu       sync.Mutex
 	followed map[string]bool      // "pod/container#restarts" streams started
 	retryAt  map[string]time.Time // "pod/container#restarts" → next attempt
+	attempts map[string]int       // "pod/container#restarts" → failed attempts
 
 	podsOf    map[string]map[string]bool // target → pods chosen for logs
 	capped    map[string]bool
@@ -43,7 +47,7 @@ type logFollower struct {
 }
 
 func newLogFollower(ctx context.Context, t *Tracker, start time.Time) *logFollower {
-	l := &logFollower{t: t, start: start, followed: map[string]bool{}, retryAt: map[string]time.Time{},
+	l := &logFollower{t: t, start: start, followed: map[string]bool{}, retryAt: map[string]time.Time{}, attempts: map[string]int{},
 		podsOf: map[string]map[string]bool{}, capped: map[string]bool{}, crashSeen: map[string]int32{}}
 	l.ctx, l.cancel = context.WithCancel(ctx)
 	if len(t.opts.LogContainers) > 0 {
@@ -128,11 +132,19 @@ func (l *logFollower) follow(ns, pod, container, id string) {
 	opts := &corev1.PodLogOptions{Container: container, Follow: true, SinceTime: &since}
 	rc, err := l.t.opts.Clientset.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(l.ctx)
 	if err != nil {
-		if l.ctx.Err() == nil {
-			l.mu.Lock()
-			delete(l.followed, id)
+		if l.ctx.Err() != nil {
+			return
+		}
+		l.mu.Lock()
+		l.attempts[id]++
+		giveUp := l.attempts[id] >= logAttempts
+		if !giveUp {
+			delete(l.followed, id) // observe tries again after logRetry
 			l.retryAt[id] = l.t.opts.Now().Add(logRetry)
-			l.mu.Unlock()
+		}
+		l.mu.Unlock()
+		if giveUp {
+			l.t.println("logs: cannot follow %s/%s: %v", pod, container, err)
 		}
 		return
 	}

@@ -61,6 +61,7 @@ func newRun(t *Tracker, objs []runtime.Object) (*run, error) {
 			ns = t.opts.Namespace
 		}
 		tg := &target{kind: kind, name: acc.GetName(), ns: ns, res: resourceName(kind, acc.GetName())}
+		tg.verdict = Verdict{State: Progressing, Reason: "Pending", Resource: tg.res, Message: "waiting for the first list from the API server"}
 		if seen[ns+"/"+tg.res] {
 			continue
 		}
@@ -75,6 +76,9 @@ func newRun(t *Tracker, objs []runtime.Object) (*run, error) {
 // (and every tick, for time-based rules) until a verdict is reached.
 func (r *run) run(parent context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithCancel(parent)
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(parent, timeout)
+	}
 	defer cancel()
 	r.ctx = ctx
 	poke := make(chan struct{}, 1)
@@ -84,6 +88,7 @@ func (r *run) run(parent context.Context, timeout time.Duration) error {
 		default:
 		}
 	}
+	fatal := make(chan error, 1)
 	for _, tg := range r.targets {
 		if r.watch[tg.ns] == nil {
 			r.watch[tg.ns] = newNSWatch(r.t.opts.Clientset, tg.ns)
@@ -91,7 +96,7 @@ func (r *run) run(parent context.Context, timeout time.Duration) error {
 		r.watch[tg.ns].want(tg.kind)
 	}
 	for _, w := range r.watch {
-		w.start(ctx, notify)
+		w.start(ctx, notify, fatal, func(s string) { r.t.println("%s", s) })
 	}
 	defer func() {
 		for _, w := range r.watch {
@@ -102,22 +107,34 @@ func (r *run) run(parent context.Context, timeout time.Duration) error {
 	defer r.logs.stop()
 	r.events = newEventPrinter(r.t, r.start)
 
-	var deadline <-chan time.Time
-	if timeout > 0 {
-		tm := time.NewTimer(timeout)
-		defer tm.Stop()
-		deadline = tm.C
-	}
-	for _, w := range r.watch {
-		if err := w.synced(ctx); err != nil {
+	ended := func() error {
+		if parent.Err() != nil {
 			return fmt.Errorf("rollout: %w", context.Cause(parent))
 		}
+		return r.timeoutError(timeout)
+	}
+	synced := make(chan error, 1)
+	go func() {
+		for _, w := range r.watch {
+			if err := w.synced(ctx); err != nil {
+				synced <- err
+				return
+			}
+		}
+		synced <- nil
+	}()
+	select {
+	case <-ctx.Done():
+		return ended()
+	case err := <-fatal:
+		return err
+	case <-synced:
 	}
 	tick := time.NewTicker(r.t.tick)
 	defer tick.Stop()
 	for {
 		if ctx.Err() != nil {
-			return fmt.Errorf("rollout: %w", context.Cause(parent))
+			return ended()
 		}
 		done, err := r.evaluate()
 		if err != nil || done {
@@ -125,9 +142,9 @@ func (r *run) run(parent context.Context, timeout time.Duration) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("rollout: %w", context.Cause(parent))
-		case <-deadline:
-			return r.timeoutError(timeout)
+			return ended()
+		case err := <-fatal:
+			return err
 		case <-poke:
 		case <-tick.C:
 		}

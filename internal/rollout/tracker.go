@@ -68,6 +68,8 @@ var (
 	ErrFailed = errors.New("rollout failed")
 	// ErrTimeout: the timeout passed before everything was ready.
 	ErrTimeout = errors.New("rollout timed out")
+	// ErrWatch: the API server refused to list or watch a tracked kind.
+	ErrWatch = errors.New("rollout: cannot watch")
 	// ErrNoClient: Options.Clientset is nil.
 	ErrNoClient = errors.New("rollout: no Kubernetes clientset")
 )

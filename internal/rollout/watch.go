@@ -2,11 +2,15 @@ package rollout
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"sync"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -47,7 +51,10 @@ func (w *nsWatch) want(kind string) {
 	}
 }
 
-func (w *nsWatch) start(ctx context.Context, notify func()) {
+// start runs the informers. A watch that is refused (Forbidden or
+// Unauthorized) is reported on fatal for tracked kinds; for events, which are
+// only decoration, warn is called once and tracking goes on without them.
+func (w *nsWatch) start(ctx context.Context, notify func(), fatal chan<- error, warn func(string)) {
 	ctx, w.cancel = context.WithCancel(ctx)
 	w.f = informers.NewSharedInformerFactoryWithOptions(w.cs, 0, informers.WithNamespace(w.ns))
 	handler := cache.ResourceEventHandlerFuncs{
@@ -83,16 +90,42 @@ func (w *nsWatch) start(ctx context.Context, notify func()) {
 			_ = inf.AddIndexers(cache.Indexers{ownerIndex: controllerUID})
 		}
 		_, _ = inf.AddEventHandler(handler)
+		_ = inf.SetWatchErrorHandlerWithContext(w.errorHandler(kind, fatal, warn))
 		w.informers[kind] = inf
 	}
 	w.f.Start(ctx.Done())
 }
 
-// synced waits for the initial lists; it fails only when ctx ends first.
+func (w *nsWatch) errorHandler(kind string, fatal chan<- error, warn func(string)) cache.WatchErrorHandlerWithContext {
+	var once sync.Once
+	return func(_ context.Context, _ *cache.Reflector, err error) {
+		if !apierrors.IsForbidden(err) && !apierrors.IsUnauthorized(err) {
+			return // the reflector backs off and lists/watches again
+		}
+		if kind == "Event" {
+			once.Do(func() { warn(fmt.Sprintf("events: cannot watch events in namespace %s (%v); continuing without them", w.ns, err)) })
+			return
+		}
+		select {
+		case fatal <- fmt.Errorf("%w: %s in namespace %s: %w", ErrWatch, kind, w.ns, err):
+		default:
+		}
+	}
+}
+
+// synced waits for the initial lists of the tracked kinds (events excluded:
+// they are optional); it fails only when ctx ends first.
 func (w *nsWatch) synced(ctx context.Context) error {
-	for _, inf := range w.informers {
-		if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
-			return ctx.Err()
+	for kind, inf := range w.informers {
+		if kind == "Event" {
+			continue
+		}
+		for !inf.HasSynced() {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
 		}
 	}
 	return nil
