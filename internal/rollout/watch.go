@@ -103,7 +103,9 @@ func (w *nsWatch) errorHandler(kind string, fatal chan<- error, warn func(string
 			return // the reflector backs off and lists/watches again
 		}
 		if kind == "Event" {
-			once.Do(func() { warn(fmt.Sprintf("events: cannot watch events in namespace %s (%v); continuing without them", w.ns, err)) })
+			once.Do(func() {
+				warn(fmt.Sprintf("events: cannot watch events in namespace %s (%v); continuing without them", w.ns, err))
+			})
 			return
 		}
 		select {
