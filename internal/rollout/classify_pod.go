@@ -108,8 +108,15 @@ func podFailed(pod *corev1.Pod, base Verdict) Verdict {
 	if msg == "" {
 		msg = "pod phase is Failed"
 	}
-	return with(base, Failed, reason, msg, true)
+	return with(base, Failed, reason, msg, !nodeCaused[pod.Status.Reason])
 }
+
+// nodeCaused are pod failure reasons set by the node rather than by the
+// workload (eviction under pressure, node shutdown, preemption): a controller
+// replaces such pods, so they count against the allowance instead of failing
+// the rollout at once.
+var nodeCaused = map[string]bool{"Evicted": true, "NodeShutdown": true, "Terminated": true,
+	"Shutdown": true, "NodeLost": true, "Preempting": true, "UnexpectedAdmissionError": true}
 
 // unschedulable fails a pod that the scheduler has rejected for longer than
 // the grace period.

@@ -113,11 +113,15 @@ func TestClassifyPod(t *testing.T) {
 			p.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "migrate",
 				State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 3}}}}
 		}), Failed, "InitContainerFailed", true, "migrate", 3, 0},
-		{"phase Failed (evicted)", podWith(func(p *corev1.Pod) {
+		{"phase Failed by eviction counts", podWith(func(p *corev1.Pod) {
 			p.Status.Phase = corev1.PodFailed
 			p.Status.Reason = "Evicted"
 			p.Status.Message = "The node was low on resource: memory."
-		}), Failed, "Evicted", true, "", -1, 0},
+		}), Failed, "Evicted", false, "", -1, 0},
+		{"phase Failed without a node reason is definitive", podWith(func(p *corev1.Pod) {
+			p.Status.Phase = corev1.PodFailed
+			p.Status.Message = "deadline exceeded"
+		}), Failed, "PodFailed", true, "", -1, 0},
 		{"phase Failed with exit code", podWith(func(p *corev1.Pod) {
 			p.Status.Phase = corev1.PodFailed
 			p.Status.ContainerStatuses[0].State.Terminated = &corev1.ContainerStateTerminated{ExitCode: 4, Reason: "Error"}

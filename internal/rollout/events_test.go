@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -99,5 +101,47 @@ func TestWriteMasksAndDefusesCommands(t *testing.T) {
 	want := "pod/app | password=***\npod/app | line\n> ::add-mask::x\n::warning title=t::secret ***\n"
 	if got := buf.String(); got != want {
 		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
+
+func TestWaitStatefulSetFailedCreateEventsUseAllowance(t *testing.T) {
+	c := newCluster(t, 1)
+	sts := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: ns, UID: "sts-uid"}, Spec: appsv1.StatefulSetSpec{Replicas: i32(1)}}
+	c.create(sts)
+	ch := wait(context.Background(), c.tracker(nil), []runtime.Object{&appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "db"}}}, time.Minute)
+	msg := `create Pod db-0 in StatefulSet db failed error: pods "db-0" is forbidden: exceeded quota: compute`
+	ev := event("db-fc", "StatefulSet", "db", "sts-uid", "Warning", "FailedCreate", msg, 1, time.Now())
+	c.apply(ev)
+	eventually(t, "first FailedCreate", func() bool { return strings.Contains(c.out.String(), "FailedCreate (") })
+	quiet(t, ch, "one FailedCreate within the allowance of 1")
+	ev = ev.DeepCopy()
+	ev.Count = 2
+	c.apply(ev)
+	fe := mustFailure(t, result(t, ch, 2*time.Second))
+	if v := fe.Verdict; v.Reason != "FailedCreate" || v.Resource != "statefulset/db" || !strings.Contains(v.Message, "exceeded quota") {
+		t.Fatalf("verdict %+v", v)
+	}
+	if !strings.Contains(fe.Error(), "ResourceQuota") || len(fe.Events) != 2 {
+		t.Errorf("error %q with %d events", fe.Error(), len(fe.Events))
+	}
+}
+
+func TestSequentialWaitsShareEventDedupAndGroup(t *testing.T) {
+	c := newCluster(t, 1)
+	c.apply(c.pod("web-2-a", "rs2-uid", true, 0, running))
+	c.depStatus(1)
+	c.apply(event("scaled", "Deployment", "web", "dep-uid", "Normal", "ScalingReplicaSet", "Scaled up replica set web-2 to 1", 1, time.Now()))
+	tr := c.tracker(func(o *Options) { o.GroupTitle = "Rollout of web" })
+	for i := range 2 {
+		if err := tr.Wait(context.Background(), manifestObjs(t), time.Minute); err != nil {
+			t.Fatalf("Wait %d: %v", i, err)
+		}
+	}
+	out := c.out.String()
+	if n := strings.Count(out, "ScalingReplicaSet"); n != 1 {
+		t.Errorf("event printed %d times over two Waits:\n%s", n, out)
+	}
+	if !strings.HasPrefix(out, "::group::Rollout of web\n") || strings.Count(out, "::endgroup::") != 2 {
+		t.Errorf("group markers missing:\n%s", out)
 	}
 }
