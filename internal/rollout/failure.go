@@ -17,9 +17,9 @@ type FailureError struct {
 	Events       []string // recent Warning events of the failing resource
 }
 
-// Error names the resource, pod, container, reason, message, exit code and
-// restarts, says what the user can do, and appends the evidence.
-func (e *FailureError) Error() string {
+// Headline is the one-line diagnosis (the first line of Error), suitable for
+// a failure-reason output.
+func (e *FailureError) Headline() string {
 	v := e.Verdict
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", orDefault(v.Resource, "rollout"), v.Reason)
@@ -40,8 +40,27 @@ func (e *FailureError) Error() string {
 		fmt.Fprintf(&b, " (%s)", strings.Join(where, ", "))
 	}
 	if v.Message != "" {
-		fmt.Fprintf(&b, ": %s", v.Message)
+		fmt.Fprintf(&b, ": %s", strings.Join(strings.Fields(v.Message), " "))
 	}
+	return b.String()
+}
+
+// Annotation is an ::error workflow command carrying the headline and hint.
+func (e *FailureError) Annotation() string {
+	title := fmt.Sprintf("Rollout failed: %s %s", orDefault(e.Verdict.Resource, "rollout"), e.Verdict.Reason)
+	msg := e.Headline()
+	if h := Hint(e.Verdict.Reason); h != "" {
+		msg += "\nwhat to do: " + h
+	}
+	return fmt.Sprintf("::error title=%s::%s", escapeProperty(title), escapeData(msg))
+}
+
+// Error names the resource, pod, container, reason, message, exit code and
+// restarts, says what the user can do, and appends the evidence.
+func (e *FailureError) Error() string {
+	v := e.Verdict
+	var b strings.Builder
+	b.WriteString(e.Headline())
 	if h := Hint(v.Reason); h != "" {
 		fmt.Fprintf(&b, "\nwhat to do: %s", h)
 	}

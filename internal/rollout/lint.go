@@ -20,6 +20,11 @@ type Warning struct {
 	Message  string
 }
 
+// Annotation is the warning as a ::warning workflow command naming the resource.
+func (w Warning) Annotation() string {
+	return fmt.Sprintf("::warning title=%s::%s", escapeProperty("Rollout safety: "+w.Resource), escapeData(w.Message))
+}
+
 // defaultGracePeriod is Kubernetes' default terminationGracePeriodSeconds.
 const defaultGracePeriod = 30
 
