@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,10 +37,8 @@ type logFollower struct {
 	start  time.Time
 	only   map[string]bool
 
-	mu       sync.Mutex
-	followed map[string]bool      // "pod/container#restarts" streams started
-	retryAt  map[string]time.Time // "pod/container#restarts" → next attempt
-	attempts map[string]int       // "pod/container#restarts" → failed attempts
+	mu      sync.Mutex
+	streams map[string]*stream // by "pod/container#restarts"
 
 	podsOf    map[string]map[string]bool // target → pods chosen for logs
 	capped    map[string]bool
@@ -47,7 +46,7 @@ type logFollower struct {
 }
 
 func newLogFollower(ctx context.Context, t *Tracker, start time.Time) *logFollower {
-	l := &logFollower{t: t, start: start, followed: map[string]bool{}, retryAt: map[string]time.Time{}, attempts: map[string]int{},
+	l := &logFollower{t: t, start: start, streams: map[string]*stream{},
 		podsOf: map[string]map[string]bool{}, capped: map[string]bool{}, crashSeen: map[string]int32{}}
 	l.ctx, l.cancel = context.WithCancel(ctx)
 	if len(t.opts.LogContainers) > 0 {
@@ -96,6 +95,16 @@ func (l *logFollower) observe(tg *target) {
 	}
 }
 
+// stream is the state of following one container instance.
+type stream struct {
+	active   bool      // a goroutine follows it now
+	opened   bool      // a stream was opened at least once
+	ended    bool      // the last stream ended by itself
+	last     time.Time // timestamp of the last line printed
+	attempts int       // failed opens in a row
+	retryAt  time.Time
+}
+
 func (l *logFollower) observeContainer(p *corev1.Pod, cs corev1.ContainerStatus) {
 	key := p.Name + "/" + cs.Name
 	inst := func(n int32) string { return fmt.Sprintf("%s#%d", key, n) }
@@ -103,7 +112,8 @@ func (l *logFollower) observeContainer(p *corev1.Pod, cs corev1.ContainerStatus)
 		if handled, ok := l.crashSeen[key]; !ok || handled < cs.RestartCount {
 			l.crashSeen[key] = cs.RestartCount
 			l.mu.Lock()
-			shown := l.followed[inst(cs.RestartCount-1)]
+			prev := l.streams[inst(cs.RestartCount-1)]
+			shown := prev != nil && prev.opened
 			l.mu.Unlock()
 			if last.ExitCode != 0 && (l.t.opts.Logs == LogsFailed || !shown) {
 				l.wg.Add(1)
@@ -117,43 +127,90 @@ func (l *logFollower) observeContainer(p *corev1.Pod, cs corev1.ContainerStatus)
 	id := inst(cs.RestartCount)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.followed[id] || l.t.opts.Now().Before(l.retryAt[id]) {
-		return
+	st := l.streams[id]
+	if st == nil {
+		st = &stream{}
+		l.streams[id] = st
 	}
-	l.followed[id] = true
+	switch {
+	case st.active, st.attempts >= logAttempts, l.t.opts.Now().Before(st.retryAt):
+		return
+	case st.ended && cs.State.Running == nil:
+		return // the instance has exited and its stream was read to the end
+	}
+	st.active = true
 	l.wg.Add(1)
-	go l.follow(p.Namespace, p.Name, cs.Name, id)
+	go l.follow(p.Namespace, p.Name, cs.Name, st)
 }
 
-// follow streams one container instance's log until it ends or stop.
-func (l *logFollower) follow(ns, pod, container, id string) {
+// follow streams one container instance's log until it ends or stop. A
+// stream that ends while the container still runs (the API server or a proxy
+// closed it) is opened again by observe; it resumes at the last printed
+// line's timestamp and skips lines printed already.
+func (l *logFollower) follow(ns, pod, container string, st *stream) {
 	defer l.wg.Done()
-	since := metav1.NewTime(l.start)
-	opts := &corev1.PodLogOptions{Container: container, Follow: true, SinceTime: &since}
+	l.mu.Lock()
+	since, resumed := l.start, st.opened
+	if !st.last.IsZero() {
+		since = st.last
+	}
+	l.mu.Unlock()
+	mt := metav1.NewTime(since)
+	opts := &corev1.PodLogOptions{Container: container, Follow: true, Timestamps: true, SinceTime: &mt}
 	rc, err := l.t.opts.Clientset.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(l.ctx)
 	if err != nil {
-		if l.ctx.Err() != nil {
-			return
-		}
 		l.mu.Lock()
-		l.attempts[id]++
-		giveUp := l.attempts[id] >= logAttempts
-		if !giveUp {
-			delete(l.followed, id) // observe tries again after logRetry
-			l.retryAt[id] = l.t.opts.Now().Add(logRetry)
-		}
+		st.active = false
+		st.attempts++
+		st.retryAt = l.t.opts.Now().Add(logRetry)
+		giveUp := st.attempts >= logAttempts
 		l.mu.Unlock()
-		if giveUp {
+		if giveUp && l.ctx.Err() == nil {
 			l.t.println("logs: cannot follow %s/%s: %v", pod, container, err)
 		}
 		return
 	}
 	defer func() { _ = rc.Close() }()
-	l.copyLines(rc, pod+"/"+container+" | ")
+	l.mu.Lock()
+	st.opened, st.attempts = true, 0
+	l.mu.Unlock()
+	prefix := pod + "/" + container + " | "
+	_ = eachLine(rc, func(line string) {
+		ts, msg, ok := splitTimestamp(line)
+		if !ok {
+			if !resumed { // without a timestamp a resumed line cannot be deduplicated
+				l.t.println("%s%s", prefix, line)
+			}
+			return
+		}
+		l.mu.Lock()
+		dup := !st.last.IsZero() && !ts.After(st.last)
+		if !dup {
+			st.last = ts
+		}
+		l.mu.Unlock()
+		if !dup {
+			l.t.println("%s%s", prefix, msg)
+		}
+	})
+	l.mu.Lock()
+	st.active, st.ended = false, true
+	st.retryAt = l.t.opts.Now().Add(logRetry)
+	l.mu.Unlock()
 }
 
-func (l *logFollower) copyLines(r io.Reader, prefix string) {
-	_ = eachLine(r, func(line string) { l.t.println("%s%s", prefix, line) })
+// splitTimestamp splits the RFC 3339 timestamp the API server puts in front
+// of each line when Timestamps is set.
+func splitTimestamp(line string) (time.Time, string, bool) {
+	head, rest, found := strings.Cut(line, " ")
+	ts, err := time.Parse(time.RFC3339Nano, head)
+	if err != nil {
+		return time.Time{}, line, false
+	}
+	if !found {
+		rest = ""
+	}
+	return ts, rest, true
 }
 
 // eachLine calls fn for every line of r; lines longer than maxLogLine are

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,5 +105,53 @@ func TestWaitLogsNone(t *testing.T) {
 	fe := mustFailure(t, result(t, ch, 2*time.Second))
 	if fe.Verdict.Container != "app" || len(rec.all()) != 0 || len(fe.LastLogLines) != 0 {
 		t.Fatalf("logs=none made %d log requests, failure has %d lines", len(rec.all()), len(fe.LastLogLines))
+	}
+}
+
+func TestWaitLogStreamResumesWithoutDuplicates(t *testing.T) {
+	c := newCluster(t, 1)
+	var mu sync.Mutex
+	var since []time.Time
+	bodies := []string{
+		"2026-11-23T10:00:01.000000001Z alpha\n2026-11-23T10:00:02.5Z beta\n",
+		"2026-11-23T10:00:02.5Z beta\n2026-11-23T10:00:03Z gamma\n",
+	}
+	c.cs.PrependReactor("get", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		g, ok := a.(k8stesting.GenericAction)
+		if !ok || a.GetSubresource() != "log" {
+			return false, nil, nil
+		}
+		o := g.GetValue().(*corev1.PodLogOptions)
+		mu.Lock()
+		defer mu.Unlock()
+		since = append(since, o.SinceTime.Time)
+		body := bodies[min(len(since), len(bodies))-1]
+		if !o.Timestamps {
+			body = "timestamps not requested\n"
+		}
+		return true, &runtime.Unknown{Raw: []byte(body)}, nil
+	})
+	c.apply(c.pod("web-2-a", "rs2-uid", false, 0, running))
+	tr := c.tracker(nil)
+	var ticks atomic.Int64 // each reading of the clock is 2s later: a retry is due at once
+	base := time.Now()
+	tr.opts.Now = func() time.Time { return base.Add(time.Duration(ticks.Add(1)) * 2 * time.Second) }
+	ch := wait(context.Background(), tr, manifestObjs(t), time.Minute)
+	eventually(t, "resumed stream", func() bool { return strings.Contains(c.out.String(), "web-2-a/app | gamma") })
+	c.apply(c.pod("web-2-a", "rs2-uid", true, 0, running))
+	c.depStatus(1)
+	if err := result(t, ch, 2*time.Second); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	out := c.out.String()
+	for _, line := range []string{"web-2-a/app | alpha", "web-2-a/app | beta", "web-2-a/app | gamma"} {
+		if n := strings.Count(out, line+"\n"); n != 1 {
+			t.Errorf("%q printed %d times:\n%s", line, n, out)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := time.Date(2026, 11, 23, 10, 0, 2, 500000000, time.UTC); len(since) < 2 || !since[1].Equal(want) {
+		t.Errorf("resumed SinceTime %v, want %v", since, want)
 	}
 }
