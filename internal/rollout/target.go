@@ -78,9 +78,10 @@ func (tg *target) evaluate(w *nsWatch, now time.Time, copts ClassifyOptions, per
 		}
 		v.State = Progressing // a transient failure within the allowance
 	}
-	if v.Reason == "ObservedGeneration" {
+	if v.Reason == "ObservedGeneration" || v.Reason == "Paused" {
 		// The controller has not seen the new spec: its "current" revision
-		// (and so its pods) would still be the previous one.
+		// (and so its pods) would still be the previous one. A paused
+		// Deployment is reported, not tracked.
 		tg.pods, tg.verdict = nil, v
 		return
 	}

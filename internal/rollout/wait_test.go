@@ -230,3 +230,21 @@ func TestWaitNothingToTrack(t *testing.T) {
 		t.Fatalf("no client: %v", err)
 	}
 }
+
+func TestWaitPausedDeploymentIsReportedNotWaitedFor(t *testing.T) {
+	c := newCluster(t, 1)
+	d := c.dep.DeepCopy()
+	d.Spec.Paused = true
+	c.apply(d)
+	c.apply(c.pod("web-2-a", "rs2-uid", false, 0, crashLoop))
+	tr := c.tracker(nil)
+	if err := result(t, wait(context.Background(), tr, manifestObjs(t), time.Minute), 2*time.Second); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if !strings.Contains(c.out.String(), "deployment/web Paused: deployment is paused") {
+		t.Errorf("paused deployment not reported:\n%s", c.out.String())
+	}
+	if r := tr.Report().Resources[0]; r.Reason != "Paused" || r.State != Ready {
+		t.Errorf("report %+v", r)
+	}
+}
