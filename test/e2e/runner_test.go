@@ -25,6 +25,7 @@ type result struct {
 	Stderr   string
 	Outputs  map[string]string // parsed from GITHUB_OUTPUT
 	Summary  string            // content of GITHUB_STEP_SUMMARY
+	Duration time.Duration     // wall time of the process
 }
 
 // actionInputs reads the inputs declared in action.yml with their defaults. The runner sets
@@ -118,7 +119,7 @@ func runAction(t *testing.T, inputs map[string]string, env ...string) result {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err := cmd.Run()
-	res := result{Stdout: stdout.String(), Stderr: stderr.String()}
+	res := result{Stdout: stdout.String(), Stderr: stderr.String(), Duration: time.Since(start)}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
@@ -126,7 +127,7 @@ func runAction(t *testing.T, inputs map[string]string, env ...string) result {
 	case err != nil:
 		t.Fatalf("run the action: %v", err)
 	}
-	t.Logf("action exited %d after %.1fs", res.ExitCode, time.Since(start).Seconds())
+	t.Logf("action exited %d after %.1fs", res.ExitCode, res.Duration.Seconds())
 	out, err := os.ReadFile(outFile)
 	if err != nil {
 		t.Fatal(err)
