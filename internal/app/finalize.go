@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/report"
+	"github.com/helmdeploy/helm-deploy-action/internal/rollout"
 )
 
 // summary turns the state into what the job summary and outputs show.
@@ -48,11 +49,50 @@ func (s *State) summary() report.Summary {
 	if s.Err != nil {
 		sum.Error = s.Log.Redact(s.Err.Error())
 		sum.Hint = hint(s)
+		if fe := s.Failure; fe != nil {
+			v := fe.Verdict
+			sum.Error = s.Log.Redact(fe.Headline())
+			if h := rollout.Hint(v.Reason); h != "" {
+				sum.Hint = h + ". " + sum.Hint
+			}
+			sum.Diagnosis = diagnosisLines(v)
+			sum.LastLogLines = redactAll(s, fe.LastLogLines)
+			sum.Events = redactAll(s, fe.Events)
+		}
 	}
 	for _, st := range s.Steps {
 		sum.Steps = append(sum.Steps, report.Step{Name: st.Name, Duration: st.Duration, Failed: st.Err != nil})
 	}
 	return sum
+}
+
+func diagnosisLines(v rollout.Verdict) []string {
+	var out []string
+	add := func(k, val string) {
+		if val != "" {
+			out = append(out, k+": "+val)
+		}
+	}
+	add("resource", v.Resource)
+	add("pod", v.Pod)
+	add("container", v.Container)
+	add("reason", v.Reason)
+	add("message", v.Message)
+	if v.ExitCode != nil {
+		add("exit code", fmt.Sprint(*v.ExitCode))
+	}
+	if v.Restarts > 0 {
+		add("restarts", fmt.Sprint(v.Restarts))
+	}
+	return out
+}
+
+func redactAll(s *State, lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = s.Log.Redact(l)
+	}
+	return out
 }
 
 // hint says what the user can do about the failure.

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/lock"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // acquireLock takes the release's Lease, queueing behind another run that holds it.
@@ -18,6 +21,9 @@ func (acquireLock) Run(ctx context.Context, s *State) error {
 	if c.DryRun {
 		s.Log.Infof("dry-run changes nothing: no lock taken")
 		return nil
+	}
+	if err := ensureNamespace(ctx, s); err != nil {
+		return err
 	}
 	held, err := lock.Acquire(ctx, lock.Options{
 		Client:    s.Kube.Clientset,
@@ -42,6 +48,30 @@ func (acquireLock) Run(ctx context.Context, s *State) error {
 		s.warn("took over the stale lock of %s: it was not renewed for %ds", t.Identity, t.DurationSeconds)
 	}
 	s.Log.Infof("holding Lease %s/%s as %s (waited %s)", held.Namespace(), held.LeaseName(), held.Identity(), held.Waited.Round(time.Millisecond))
+	return nil
+}
+
+// ensureNamespace makes sure the release namespace exists before the Lease is created in it:
+// it creates it when create-namespace is true, and otherwise says how to fix it.
+func ensureNamespace(ctx context.Context, s *State) error {
+	c := s.Config
+	nsClient := s.Kube.Clientset.CoreV1().Namespaces()
+	_, err := nsClient.Get(ctx, c.Namespace, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		return nil
+	case apierrors.IsForbidden(err):
+		return nil // namespace-scoped credentials: the Lease call will tell
+	case !apierrors.IsNotFound(err):
+		return fmt.Errorf("reading namespace %q: %w", c.Namespace, err)
+	case !c.CreateNamespace:
+		return fmt.Errorf("namespace %q does not exist: create it, or set create-namespace: true", c.Namespace)
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: c.Namespace, Labels: map[string]string{"name": c.Namespace}}}
+	if _, err := nsClient.Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating namespace %q (create-namespace: true): %w", c.Namespace, err)
+	}
+	s.Log.Infof("created namespace %q", c.Namespace)
 	return nil
 }
 

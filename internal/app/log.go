@@ -30,7 +30,8 @@ func NewLog(w io.Writer, getenv func(string) string) *Log {
 }
 
 // Mask registers secrets with the runner and with our own masker. Each line of a multi-line
-// secret is registered too, since the runner masks line by line.
+// secret is registered too, since the runner masks line by line (except PEM armour lines such
+// as "-----BEGIN PRIVATE KEY-----", which are no secret).
 func (l *Log) Mask(secrets ...string) {
 	for _, s := range secrets {
 		if strings.TrimSpace(s) == "" {
@@ -38,7 +39,7 @@ func (l *Log) Mask(secrets ...string) {
 		}
 		for _, v := range append([]string{s}, strings.Split(s, "\n")...) {
 			v = strings.TrimSpace(v)
-			if len(v) < 3 || !l.masker.add(v) {
+			if len(v) < 3 || strings.HasPrefix(v, "-----") || !l.masker.add(v) {
 				continue // too short to mask without destroying the log, or already known
 			}
 			l.raw.AddMask(v)

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/kube"
 )
 
 // Main runs one action invocation and returns the process exit code. getenv and out are the
 // only ways it reads the environment or prints, so tests run it in-process.
 func Main(ctx context.Context, getenv func(string) string, out io.Writer) int {
+	kube.Quiet()
 	s := &State{Getenv: getenv, Log: NewLog(out, getenv), Start: time.Now(), Now: time.Now}
 	err := Default().Run(ctx, s)
 	if err == nil {
@@ -19,6 +22,11 @@ func Main(ctx context.Context, getenv func(string) string, out io.Writer) int {
 	title := "Helm deploy failed"
 	if errors.Is(err, ErrCancelled) {
 		title = "Helm deploy cancelled"
+	}
+	if s.Failure != nil {
+		// The rollout's ::error annotation was printed already; the full diagnosis goes to the log.
+		s.Log.Infof("%s", s.Log.Redact(err.Error()))
+		return 1
 	}
 	s.Log.Errorf(title, "%s", s.Log.Redact(err.Error()))
 	return 1

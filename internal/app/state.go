@@ -8,6 +8,7 @@ import (
 	"github.com/helmdeploy/helm-deploy-action/internal/kube"
 	"github.com/helmdeploy/helm-deploy-action/internal/lock"
 	"github.com/helmdeploy/helm-deploy-action/internal/release"
+	"github.com/helmdeploy/helm-deploy-action/internal/rollout"
 )
 
 // Version is stamped at build time.
@@ -22,7 +23,8 @@ type StepRecord struct {
 	Recovered string            // what recovery did, if anything
 	GitHub    *ghdeploy.Tracker // nil: no GitHub deployment
 
-	DeployStarted bool // Helm was called: a failure from here on is a rollout failure
+	Failure       *rollout.FailureError // the rollout's diagnosis, when it failed
+	DeployStarted bool                  // Helm was called: a failure from here on is a rollout failure
 
 	Err error
 }
@@ -45,7 +47,8 @@ type State struct {
 	Recovered string            // what recovery did, if anything
 	GitHub    *ghdeploy.Tracker // nil: no GitHub deployment
 
-	DeployStarted bool // Helm was called: a failure from here on is a rollout failure
+	Failure       *rollout.FailureError // the rollout's diagnosis, when it failed
+	DeployStarted bool                  // Helm was called: a failure from here on is a rollout failure
 
 	Err      error
 	Steps    []StepRecord

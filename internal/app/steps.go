@@ -46,10 +46,17 @@ func maskable(cfg *config.Config, rawKubeconfig string) []string {
 		if len(cfg.Kubeconfig) > 0 && (v == string(cfg.Kubeconfig) || v == strings.TrimSpace(rawKubeconfig)) {
 			continue
 		}
+		if strings.Contains(v, "-----BEGIN CERTIFICATE-----") {
+			continue // a certificate is public; its key is masked
+		}
 		out = append(out, v)
 	}
 	if len(cfg.Kubeconfig) > 0 {
-		out = append(out, kube.Credentials(cfg.Kubeconfig)...)
+		for _, v := range kube.Credentials(cfg.Kubeconfig) {
+			if !strings.Contains(v, "-----BEGIN CERTIFICATE-----") {
+				out = append(out, v)
+			}
+		}
 	}
 	return out
 }
@@ -139,9 +146,18 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		// Losing the lock (renewals failing past lock-ttl) stops the deploy.
 		ctx = s.Lock.Context(ctx)
 	}
+	var tr *tracking
+	if c.Wait && !c.DryRun {
+		tr = newTracking(s)
+		opts.Waiter = tr
+	}
+	opts.Inspect = lint(s)
 	s.ghInProgress(ctx)
 	s.DeployStarted = true
 	res, err := s.Deployer.Run(ctx, opts)
+	if tr != nil {
+		diagnose(s, tr)
+	}
 	s.Result = res
 	if res == nil || (err != nil && res.Revision == 0) {
 		if latest, lerr := s.Deployer.Latest(context.WithoutCancel(ctx), c.Release); lerr == nil && latest != nil {

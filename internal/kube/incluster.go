@@ -1,9 +1,11 @@
 package kube
 
 import (
+	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/klog/v2"
 )
 
 // inClusterLoader gives Helm a ClientConfig whose namespace is the release namespace when the
@@ -54,3 +56,7 @@ func Credentials(content []byte) []string {
 	}
 	return out
 }
+
+// Quiet stops client-go's own logging (klog to stderr, e.g. "watch ended with error" from
+// reflectors); the rollout tracker reports what matters through the masked job log.
+func Quiet() { klog.SetLogger(logr.Discard()) }

@@ -24,15 +24,15 @@ var ErrNoConfig = errors.New("no Kubernetes credentials")
 
 // Options says where the cluster credentials come from, in order of precedence.
 type Options struct {
-	Content    []byte // kubeconfig file content (input "kubeconfig")
-	Path       string // input "kubeconfig-path"
-	EnvPath    string // value of KUBECONFIG (list separated by the OS path separator)
-	Context    string // input "kube-context"
-	Namespace  string // release namespace, the default for namespaced calls
-	InCluster  func() (*rest.Config, error)
-	QPS        float32
-	Burst      int
-	UserAgent  string
+	Content   []byte // kubeconfig file content (input "kubeconfig")
+	Path      string // input "kubeconfig-path"
+	EnvPath   string // value of KUBECONFIG (list separated by the OS path separator)
+	Context   string // input "kube-context"
+	Namespace string // release namespace, the default for namespaced calls
+	InCluster func() (*rest.Config, error)
+	QPS       float32
+	Burst     int
+	UserAgent string
 }
 
 // Clients are the ready-to-use clients for one cluster.

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/rollout"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// tracking adapts the rollout tracker to release.Waiter and keeps the first failure: Helm's
+// atomic rollback waits again through the same tracker, and that second wait must not hide
+// why the first one failed.
+type tracking struct {
+	t     *rollout.Tracker
+	mu    sync.Mutex
+	first *rollout.FailureError
+	waits int
+}
+
+func (w *tracking) Wait(ctx context.Context, objs []runtime.Object, timeout time.Duration) error {
+	w.mu.Lock()
+	w.waits++
+	w.mu.Unlock()
+	err := w.t.Wait(ctx, objs, timeout)
+	var fe *rollout.FailureError
+	if errors.As(err, &fe) {
+		w.mu.Lock()
+		if w.first == nil {
+			w.first = fe
+		}
+		w.mu.Unlock()
+	}
+	return err
+}
+
+func (w *tracking) failure() *rollout.FailureError {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.first
+}
+
+// newTracking builds the rollout tracker from the inputs.
+func newTracking(s *State) *tracking {
+	r := s.Config.Rollout
+	allowed := r.FailuresAllowed
+	if allowed == 0 {
+		allowed = -1 // the input's 0 means no allowance; the tracker's 0 means its default
+	}
+	return &tracking{t: rollout.New(rollout.Options{
+		Clientset:         s.Kube.Clientset,
+		Namespace:         s.Config.Namespace,
+		FailuresAllowed:   allowed,
+		MinReady:          r.MinReady,
+		Logs:              r.Logs,
+		LogContainers:     r.LogContainers,
+		LogLinesOnFailure: r.LogLinesOnFailure,
+		Out:               s.Log.Writer(),
+		Mask:              s.Log.Redact,
+		Now:               s.Now,
+	})}
+}
+
+// lint prints rollout-safety warnings for the rendered manifest, before anything is applied.
+func lint(s *State) func(manifest string) {
+	return func(manifest string) {
+		for _, w := range rollout.Lint(manifest) {
+			s.Log.Infof("%s", w.Annotation())
+			s.Warnings = append(s.Warnings, s.Log.Redact(fmt.Sprintf("%s: %s", w.Resource, w.Message)))
+		}
+	}
+}
+
+// diagnose copies the rollout's diagnosis into the state for the summary and outputs, and
+// prints its ::error annotation once.
+func diagnose(s *State, w *tracking) {
+	fe := w.failure()
+	if fe == nil {
+		return
+	}
+	s.Failure = fe
+	s.Log.Infof("%s", fe.Annotation())
+}
