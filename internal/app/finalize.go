@@ -53,7 +53,7 @@ func (s *State) summary() report.Summary {
 			v := fe.Verdict
 			sum.Error = s.Log.Redact(fe.Headline())
 			if h := rollout.Hint(v.Reason); h != "" {
-				sum.Hint = h + ". " + sum.Hint
+				sum.Hint = h + "; " + sum.Hint
 			}
 			sum.Diagnosis = diagnosisLines(v)
 			sum.LastLogLines = redactAll(s, fe.LastLogLines)
