@@ -15,7 +15,7 @@ type prepareGitHub struct{}
 
 func (prepareGitHub) String() string { return "Prepare GitHub deployment" }
 
-func (prepareGitHub) Run(_ context.Context, s *State) error {
+func (prepareGitHub) Run(ctx context.Context, s *State) error {
 	g := s.Config.GitHub
 	owner, repo, _ := strings.Cut(s.Getenv("GITHUB_REPOSITORY"), "/")
 	switch {
@@ -42,6 +42,20 @@ func (prepareGitHub) Run(_ context.Context, s *State) error {
 		return nil
 	}
 	env := g.Environment
+	if g.CreateDeployment == "auto" {
+		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		id, found, err := client.FindActive(lctx, s.Getenv("GITHUB_SHA"), env)
+		cancel()
+		if err != nil {
+			s.Log.Infof("could not look for a deployment made by the job's own environment (%v); creating one", err)
+		}
+		if found {
+			s.warn("this job's `environment: %s` already created GitHub deployment %d, so no second one is created. "+
+				"To let this action own it (queued while waiting for the lock, the failure reason, the environment URL), "+
+				"use `environment: {name: %s, deployment: false}` in the job, or set create-deployment: true", env, id, env)
+			return nil
+		}
+	}
 	req := ghdeploy.DeploymentRequest{
 		Ref: g.Ref, Environment: env, Description: g.Description,
 		Transient: g.Transient, Production: g.Production,
@@ -53,9 +67,6 @@ func (prepareGitHub) Run(_ context.Context, s *State) error {
 	}
 	s.GitHub = ghdeploy.NewTracker(client, req, runURL(s.Getenv), g.EnvironmentURL, g.AutoInactive, s.Log.Warningf)
 	s.Log.Infof("GitHub deployment to environment %q of %s/%s at ref %s", env, owner, repo, g.Ref)
-	if g.CreateDeployment == "auto" {
-		s.Log.Infof("if this job also sets `environment: %s`, GitHub creates a deployment of its own: use `environment: {name: %s, deployment: false}` or create-deployment: false to avoid a duplicate", env, env)
-	}
 	return nil
 }
 
