@@ -169,6 +169,12 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		if errors.As(err, &pending) {
 			return err
 		}
+		if s.Failure == nil {
+			// Not a rollout failure the tracker diagnosed: Helm's own last lines say what it did.
+			if tail := s.Deployer.HelmLog().Tail(); tail != "" {
+				return fmt.Errorf("helm upgrade --install %s: %w\n%s", c.Release, err, tail)
+			}
+		}
 		return fmt.Errorf("helm upgrade --install %s: %w", c.Release, err)
 	}
 	verb := "upgraded"
