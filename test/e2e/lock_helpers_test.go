@@ -1,0 +1,324 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/lock"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// stampedLine is one line of a running action's stdout with the time it was read.
+type stampedLine struct {
+	At   time.Time
+	Text string
+}
+
+// lineLog collects stdout lines as they arrive, stamped with the local time, so tests can
+// wait for a line and measure between lines of different processes.
+type lineLog struct {
+	mu      sync.Mutex
+	partial []byte
+	lines   []stampedLine
+	all     bytes.Buffer
+	changed chan struct{} // closed and replaced on every complete line
+}
+
+func newLineLog() *lineLog { return &lineLog{changed: make(chan struct{})} }
+
+func (l *lineLog) Write(p []byte) (int, error) {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all.Write(p)
+	l.partial = append(l.partial, p...)
+	added := false
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			break
+		}
+		l.lines = append(l.lines, stampedLine{At: now, Text: string(l.partial[:i])})
+		l.partial = l.partial[i+1:]
+		added = true
+	}
+	if added {
+		close(l.changed)
+		l.changed = make(chan struct{})
+	}
+	return len(p), nil
+}
+
+// find returns the first line containing sub.
+func (l *lineLog) find(sub string) (stampedLine, bool, <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ln := range l.lines {
+		if strings.Contains(ln.Text, sub) {
+			return ln, true, nil
+		}
+	}
+	return stampedLine{}, false, l.changed
+}
+
+func (l *lineLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.all.String()
+}
+
+// proc is an action process started in the background.
+type proc struct {
+	name                 string
+	cmd                  *exec.Cmd
+	stdout               *lineLog
+	stderr               bytes.Buffer
+	outFile, summaryFile string
+	started              time.Time
+	done                 chan struct{} // closed when the process has exited
+	ended                time.Time
+	waitErr              error
+}
+
+// runnerEnv is the environment the GitHub runner gives a container action, with every input
+// of action.yml set (given value or default) and the test cluster's kubeconfig.
+func runnerEnv(t *testing.T, dir string, inputs map[string]string) []string {
+	t.Helper()
+	all := actionInputs(t)
+	if _, ok := inputs["kubeconfig-path"]; !ok && all["kubeconfig"] == "" {
+		all["kubeconfig"] = string(h.kubeconfig)
+	}
+	for k, v := range inputs {
+		if _, declared := all[k]; !declared {
+			t.Fatalf("input %q is not declared in action.yml", k)
+		}
+		all[k] = v
+	}
+	vars := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + filepath.Join(dir, "home"),
+		"TMPDIR=" + dir,
+		"GITHUB_ACTIONS=true",
+		"CI=true",
+		"GITHUB_OUTPUT=" + filepath.Join(dir, "github_output"),
+		"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "step_summary"),
+		"GITHUB_WORKSPACE=" + h.repoRoot,
+		"GITHUB_REPOSITORY=helmdeploy/helm-deploy-action",
+		"GITHUB_REPOSITORY_OWNER=helmdeploy",
+		"GITHUB_RUN_ID=4242",
+		"GITHUB_RUN_NUMBER=7",
+		"GITHUB_RUN_ATTEMPT=1",
+		"GITHUB_SERVER_URL=http://127.0.0.1:9",
+		"GITHUB_API_URL=http://127.0.0.1:9/api/v3",
+		"GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
+		"GITHUB_REF=refs/heads/main",
+		"GITHUB_REF_NAME=main",
+		"GITHUB_JOB=deploy",
+		"GITHUB_WORKFLOW=e2e",
+		"GITHUB_EVENT_NAME=push",
+		"GITHUB_ACTOR=e2e",
+		"RUNNER_TEMP=" + dir,
+	}
+	for k, v := range all {
+		vars = append(vars, "INPUT_"+strings.ToUpper(k)+"="+v)
+	}
+	return vars
+}
+
+// startAction starts the action in the background like runAction runs it; env entries
+// ("K=V") are added last and win. The process is killed at cleanup if still running.
+func startAction(t *testing.T, name string, inputs map[string]string, env ...string) *proc {
+	t.Helper()
+	dir := t.TempDir()
+	p := &proc{
+		name:        name,
+		stdout:      newLineLog(),
+		outFile:     filepath.Join(dir, "github_output"),
+		summaryFile: filepath.Join(dir, "step_summary"),
+		done:        make(chan struct{}),
+	}
+	for _, f := range []string{p.outFile, p.summaryFile} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.cmd = exec.Command(h.binary)
+	p.cmd.Dir = h.repoRoot
+	p.cmd.Env = append(runnerEnv(t, dir, inputs), env...)
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, &p.stderr
+	p.started = time.Now()
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		p.ended = time.Now()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// waitLine waits until a stdout line contains sub, the process exits or the timeout passes.
+func (p *proc) waitLine(sub string, timeout time.Duration) (stampedLine, error) {
+	deadline := time.After(timeout)
+	for {
+		ln, ok, changed := p.stdout.find(sub)
+		if ok {
+			return ln, nil
+		}
+		select {
+		case <-changed:
+		case <-p.done:
+			if ln, ok, _ := p.stdout.find(sub); ok {
+				return ln, nil
+			}
+			return stampedLine{}, fmt.Errorf("%s exited without printing %q", p.name, sub)
+		case <-deadline:
+			return stampedLine{}, fmt.Errorf("%s printed no %q within %s", p.name, sub, timeout)
+		}
+	}
+}
+
+// signal sends sig to the process.
+func (p *proc) signal(t *testing.T, sig syscall.Signal) time.Time {
+	t.Helper()
+	at := time.Now()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal %s to %s: %v", sig, p.name, err)
+	}
+	return at
+}
+
+// exitCode waits for the process (up to timeout) and returns its exit code, -1 when it was
+// killed by a signal.
+func (p *proc) exitCode(timeout time.Duration) (int, error) {
+	select {
+	case <-p.done:
+	case <-time.After(timeout):
+		return 0, fmt.Errorf("%s still running after %s", p.name, timeout)
+	}
+	var exit *exec.ExitError
+	switch {
+	case p.waitErr == nil:
+		return 0, nil
+	case errors.As(p.waitErr, &exit):
+		return exit.ExitCode(), nil
+	}
+	return 0, p.waitErr
+}
+
+// result waits for the process and reads what it left, like runAction. Call it from the test
+// goroutine only (it may call t.Fatal).
+func (p *proc) result(t *testing.T, timeout time.Duration) result {
+	t.Helper()
+	code, err := p.exitCode(timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := result{ExitCode: code, Stdout: p.stdout.String(), Stderr: p.stderr.String(), Duration: p.ended.Sub(p.started)}
+	out, err := os.ReadFile(p.outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outputs, err = parseOutputs(string(out)); err != nil {
+		t.Fatalf("%s GITHUB_OUTPUT: %v\n%s", p.name, err, out)
+	}
+	sum, err := os.ReadFile(p.summaryFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Summary = string(sum)
+	return res
+}
+
+// waitRevisionStatus polls Helm's release Secrets until some revision has the status.
+func waitRevisionStatus(t *testing.T, cs kubernetes.Interface, ns, rel, status string, timeout time.Duration, p *proc) int {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for rev, st := range releaseSecrets(t, cs, ns, rel) {
+			if st == status {
+				return rev
+			}
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited before the release was %s:\n%s\n%s", p.name, status, p.stdout.String(), p.stderr.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	t.Fatalf("release %s/%s not %s within %s: %s", ns, rel, status, timeout, revisionsString(releaseSecrets(t, cs, ns, rel)))
+	return 0
+}
+
+// getLease reads the release's lock Lease; nil when it does not exist.
+func getLease(t *testing.T, cs kubernetes.Interface, ns, rel string) *coordinationv1.Lease {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := cs.CoordinationV1().Leases(ns).Get(ctx, lock.LeaseName(rel), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("get Lease: %v", err)
+	}
+	return l
+}
+
+func leaseHolder(l *coordinationv1.Lease) string {
+	if l == nil || l.Spec.HolderIdentity == nil {
+		return ""
+	}
+	return *l.Spec.HolderIdentity
+}
+
+func isPendingStatus(s string) bool { return strings.HasPrefix(s, "pending-") }
+
+// stepDuration reads the "done in X" / "failed in X" line the pipeline prints at the end of
+// the step's log group.
+func stepDuration(stdout, step string) (time.Duration, error) {
+	in := false
+	for _, line := range strings.Split(stdout, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "::group::"+step {
+			in = true
+			continue
+		}
+		if !in {
+			continue
+		}
+		for _, prefix := range []string{"done in ", "failed in "} {
+			if rest, ok := strings.CutPrefix(line, prefix); ok {
+				return time.ParseDuration(rest)
+			}
+		}
+		if line == "::endgroup::" {
+			break
+		}
+	}
+	return 0, fmt.Errorf("no duration printed for step %q", step)
+}
