@@ -251,6 +251,10 @@ func (p *proc) result(t *testing.T, timeout time.Duration) result {
 		t.Fatal(err)
 	}
 	res.Summary = string(sum)
+	t.Logf("%s exited %d after %.1fs", p.name, code, res.Duration.Seconds())
+	if testing.Verbose() {
+		t.Logf("%s stdout:\n%s\nstderr:\n%s", p.name, res.Stdout, res.Stderr)
+	}
 	return res
 }
 
