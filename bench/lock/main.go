@@ -35,15 +35,16 @@ func main() {
 		binary     = flag.String("binary", "", "compiled action (default: go build into a temporary folder)")
 		rounds     = flag.Int("rounds", 10, "hand-offs and uncontended deploys to measure")
 		readyDelay = flag.String("ready-delay", "3s", "how long the holder's pods stay unready (the waiter queues meanwhile)")
+		queue      = flag.Int("queue", 10, "processes started together for the contended queue measurement (0: skip)")
 	)
 	flag.Parse()
-	if err := run(*kubeconfig, *binary, *rounds, *readyDelay); err != nil {
+	if err := run(*kubeconfig, *binary, *rounds, *readyDelay, *queue); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/lock:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig, binary string, rounds int, readyDelay string) error {
+func run(kubeconfig, binary string, rounds int, readyDelay string, queue int) error {
 	if kubeconfig == "" {
 		return fmt.Errorf("no cluster: pass -kubeconfig or set E2E_KUBECONFIG")
 	}
@@ -178,10 +179,17 @@ func run(kubeconfig, binary string, rounds int, readyDelay string) error {
 		viaWatch.add(d)
 	}
 
+	queued := &stats{name: fmt.Sprintf("queue of %d started together (log): one's Release lock step starts → next holds the Lease", queue)}
+	if queue > 1 {
+		if err := measureQueue(ctx, r, queue, inputs, queued); err != nil {
+			return err
+		}
+	}
+
 	fmt.Printf("machine: %d CPUs (%s), %s/%s, %s, load average %s\n", runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(), loadAvg())
 	fmt.Printf("rounds: %d hand-offs (holder's pods unready for %s), %d uncontended upgrades; namespace %s\n\n", rounds, readyDelay, rounds, ns)
 	fmt.Println(tableHead)
-	for _, s := range []*stats{toHold, toDeploy, viaWatch, acquire, release, deploy, wall} {
+	for _, s := range []*stats{toHold, toDeploy, viaWatch, queued, acquire, release, deploy, wall} {
 		fmt.Println(s.row())
 	}
 	return nil
