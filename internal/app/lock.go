@@ -116,7 +116,19 @@ func (releaseLock) Run(ctx context.Context, s *State) error {
 	if err := s.Lock.Release(ctx); err != nil {
 		return fmt.Errorf("releasing Lease %s/%s: %w (it expires by itself after lock-ttl)", s.Lock.Namespace(), s.Lock.LeaseName(), err)
 	}
-	s.Log.Infof("released Lease %s/%s", s.Lock.Namespace(), s.Lock.LeaseName())
+	lost := s.Lock.Err()
+	if lost == nil {
+		s.Log.Infof("released Lease %s/%s", s.Lock.Namespace(), s.Lock.LeaseName())
+		return nil
+	}
+	// The Lease was taken over or deleted while this run held it: losing it cancelled the
+	// deploy with nothing but "context canceled", so the run's error says why.
+	s.Log.Infof("Lease %s/%s left alone: %v", s.Lock.Namespace(), s.Lock.LeaseName(), lost)
+	if s.Err != nil {
+		s.Err = fmt.Errorf("%w; the deploy was stopped: %w", lost, s.Err)
+		return nil
+	}
+	s.warn("%v before this run released it: another run may be deploying release %q", lost, s.Config.Release)
 	return nil
 }
 

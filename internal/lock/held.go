@@ -187,6 +187,14 @@ func (h *Held) lose(err error) {
 	close(h.lost)
 }
 
+// noteLost records a loss found by Release (after the renew loop stopped) unless one was
+// already recorded, so Err tells the caller the lock was not held to the end.
+func (h *Held) noteLost(what string) {
+	if !h.isLost() {
+		h.lose(h.lostErr(what))
+	}
+}
+
 func (h *Held) isLost() bool {
 	select {
 	case <-h.lost:
@@ -212,8 +220,9 @@ func (h *Held) stopRenewing() {
 }
 
 // Release stops renewing and clears the holder on the Lease if it is still
-// ours (a Lease held by someone else is left alone). It works with a
-// cancelled ctx (bounded by a short timeout of its own) and is idempotent.
+// ours (a Lease held by someone else is left alone; Err then wraps ErrLost
+// and says who holds it). It works with a cancelled ctx (bounded by a short
+// timeout of its own) and is idempotent.
 func (h *Held) Release(ctx context.Context) error {
 	h.relMu.Lock()
 	defer h.relMu.Unlock()
@@ -235,6 +244,7 @@ func (h *Held) Release(ctx context.Context) error {
 			got, err := h.get(rctx)
 			switch {
 			case apierrors.IsNotFound(err):
+				h.noteLost("was deleted")
 				h.released = true
 				return nil
 			case apierrors.IsForbidden(err):
@@ -244,8 +254,14 @@ func (h *Held) Release(ctx context.Context) error {
 			}
 			cur = got
 		}
-		if infoOf(cur).Identity != h.identity {
-			h.released = true // no longer ours: nothing to do
+		if holder := infoOf(cur).Identity; holder != h.identity {
+			// No longer ours: leave it alone, but Err says it was lost.
+			if holder == "" {
+				h.noteLost("was released by someone else")
+			} else {
+				h.noteLost(fmt.Sprintf("is now held by %q", holder))
+			}
+			h.released = true
 			return nil
 		}
 		l := cur.DeepCopy()

@@ -166,6 +166,9 @@ func TestRelease(t *testing.T) {
 	if !waitDone(deployCtx) || !errors.Is(context.Cause(deployCtx), ErrReleased) {
 		t.Fatalf("deploy context after Release: %v", context.Cause(deployCtx))
 	}
+	if err := h.Err(); err != nil {
+		t.Fatalf("Err after a normal Release: %v", err)
+	}
 	if api.clock.Waiters() != 0 {
 		t.Fatal("renewal timer still armed after Release")
 	}
@@ -258,5 +261,13 @@ func TestReleaseLeavesALeaseTakenBeforeAnyRenewalNoticed(t *testing.T) {
 	after := api.lease(t)
 	if holderOf(after) != "intruder" || after.ResourceVersion != taken.ResourceVersion {
 		t.Fatalf("Release overwrote the new holder: %q rv %s", holderOf(after), after.ResourceVersion)
+	}
+	if err := h.Err(); !errors.Is(err, ErrLost) || !strings.Contains(err.Error(), `held by "intruder"`) {
+		t.Fatalf("Err after finding the Lease taken = %v, want ErrLost naming the new holder", err)
+	}
+	select {
+	case <-h.Lost():
+	default:
+		t.Fatal("Lost not closed after Release found the Lease taken")
 	}
 }
