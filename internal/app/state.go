@@ -16,17 +16,9 @@ var Version = "dev"
 
 // StepRecord is what the pipeline remembers of a step that ran.
 type StepRecord struct {
-	Name      string
-	Duration  time.Duration
-	Lock      *lock.Held // nil until acquired (and for dry-run)
-	LockWait  time.Duration
-	Recovered string            // what recovery did, if anything
-	GitHub    *ghdeploy.Tracker // nil: no GitHub deployment
-
-	Failure       *rollout.FailureError // the rollout's diagnosis, when it failed
-	DeployStarted bool                  // Helm was called: a failure from here on is a rollout failure
-
-	Err error
+	Name     string
+	Duration time.Duration
+	Err      error
 }
 
 // State is what the steps share. Each step reads what earlier steps left and adds its result.
