@@ -18,6 +18,10 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// runLimit bounds one run of the action: healthy deploys take seconds and failing ones set a
+// timeout of at most 90s, so a run reaching it hangs: it is killed and the test fails saying so.
+const runLimit = 4 * time.Minute
+
 // result is what one run of the action left behind.
 type result struct {
 	ExitCode int
@@ -110,7 +114,7 @@ func runAction(t *testing.T, inputs map[string]string, env ...string) result {
 	}
 	vars = append(vars, env...)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, h.binary)
 	cmd.Dir = h.repoRoot
@@ -126,6 +130,9 @@ func runAction(t *testing.T, inputs map[string]string, env ...string) result {
 		res.ExitCode = exit.ExitCode()
 	case err != nil:
 		t.Fatalf("run the action: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Errorf("the action did not finish within %s and was killed\nstdout:\n%s\nstderr:\n%s", runLimit, res.Stdout, res.Stderr)
 	}
 	t.Logf("action exited %d after %.1fs", res.ExitCode, res.Duration.Seconds())
 	out, err := os.ReadFile(outFile)
