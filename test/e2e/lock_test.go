@@ -190,38 +190,61 @@ func TestLockRecoversAfterSIGKILL(t *testing.T) {
 func TestLockSIGINTMidRollout(t *testing.T) {
 	needCluster(t)
 	cs := clientset(t)
-	ns := newNamespace(t, cs)
-	rel := "interrupted"
-	installBaseline(t, ns, rel)
+	cases := []struct {
+		name     string
+		baseline string // values of revision 1
+		upgrade  string // values of the interrupted revision 2 (its pods never turn ready)
+	}{
+		// Rolling back finds the old pods still ready (maxUnavailable 0).
+		{name: "quick rollback", baseline: "message: baseline\n", upgrade: "message: slow\n"},
+		// The upgrade recreates the pods, so rolling back needs new ones, which take 20s to
+		// turn ready: longer than the time left after the signal, so Helm's rollback wait is
+		// cut short.
+		{name: "rollback slower than the grace", baseline: "message: baseline\nbehaviour: slow\nreadyDelay: 20s\n",
+			upgrade: "message: slow\nstrategy:\n  type: Recreate\n  rollingUpdate: null\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := newNamespace(t, cs)
+			rel := "interrupted"
+			runAction(t, webInputs(ns, rel, tc.baseline, map[string]string{"timeout": "2m"})).mustSucceed(t)
 
-	p := startAction(t, "interrupted", webInputs(ns, rel, "message: slow\nbehaviour: slow\nreadyDelay: 300s\n",
-		map[string]string{"timeout": "5m"}))
-	waitRevisionStatus(t, cs, ns, rel, "pending-upgrade", 2*time.Minute, p)
-	if _, err := p.waitLine("::group::Deploy", 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second) // let the rollout wait start
-	sent := p.signal(t, syscall.SIGINT)
-	r := p.result(t, 30*time.Second)
-	took := p.ended.Sub(sent)
-	t.Logf("exited %d %.2fs after SIGINT", r.ExitCode, took.Seconds())
-	if took > 7*time.Second {
-		t.Errorf("exited %.1fs after SIGINT, want within 7s", took.Seconds())
-	}
-	if r.ExitCode == 0 {
-		t.Errorf("a cancelled run exited 0")
-	}
-	if r.Outputs["outcome"] != "cancelled" {
-		t.Errorf("outcome = %q, want cancelled", r.Outputs["outcome"])
-	}
-	if l := getLease(t, cs, ns, rel); leaseHolder(l) != "" {
-		t.Errorf("Lease still held by %q after the cancelled run exited", leaseHolder(l))
-	}
-	revs := releaseSecrets(t, cs, ns, rel)
-	for rev, st := range revs {
-		if isPendingStatus(st) {
-			t.Errorf("revision %d left %s: %s\nstdout:\n%s", rev, st, revisionsString(revs), r.Stdout)
-		}
+			p := startAction(t, "interrupted", webInputs(ns, rel, tc.upgrade+"behaviour: slow\nreadyDelay: 300s\n",
+				map[string]string{"timeout": "5m"}))
+			waitRevisionStatus(t, cs, ns, rel, "pending-upgrade", 2*time.Minute, p)
+			if _, err := p.waitLine("::group::Deploy", 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second) // let the rollout wait start
+			sent := p.signal(t, syscall.SIGINT)
+			r := p.result(t, 30*time.Second)
+			took := p.ended.Sub(sent)
+			t.Logf("exited %d %.2fs after SIGINT", r.ExitCode, took.Seconds())
+			if took > 7*time.Second {
+				t.Errorf("exited %.1fs after SIGINT, want within 7s", took.Seconds())
+			}
+			if r.ExitCode == 0 {
+				t.Errorf("a cancelled run exited 0")
+			}
+			if r.Outputs["outcome"] != "cancelled" {
+				t.Errorf("outcome = %q, want cancelled", r.Outputs["outcome"])
+			}
+			if l := getLease(t, cs, ns, rel); leaseHolder(l) != "" {
+				t.Errorf("Lease still held by %q after the cancelled run exited", leaseHolder(l))
+			}
+			revs := releaseSecrets(t, cs, ns, rel)
+			t.Logf("history after the cancel: %s", revisionsString(revs))
+			for rev, st := range revs {
+				if isPendingStatus(st) {
+					t.Errorf("revision %d left %s: %s\nstdout:\n%s", rev, st, revisionsString(revs), r.Stdout)
+				}
+			}
+			// Whatever was left, the next run deploys without help.
+			next := runAction(t, webInputs(ns, rel, "message: next\n", map[string]string{"lock-timeout": "0"})).mustSucceed(t)
+			if next.Outputs["status"] != "deployed" {
+				t.Errorf("the run after the cancel ended %q, want deployed", next.Outputs["status"])
+			}
+		})
 	}
 }
 
