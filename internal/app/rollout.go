@@ -14,9 +14,16 @@ import (
 // tracking adapts the rollout tracker to release.Waiter and keeps the first failure: Helm's
 // atomic rollback waits again through the same tracker, and that second wait must not hide
 // why the first one failed.
+type waiter interface {
+	Wait(ctx context.Context, objs []runtime.Object, timeout time.Duration) error
+}
+
 type tracking struct {
-	t     *rollout.Tracker
-	mu    sync.Mutex
+	t waiter
+	// rollback tracks the atomic rollback's wait: the old pods come back, so it skips the
+	// stabilisation window (the rollback must finish fast, it is not what is being judged).
+	rollback waiter
+	mu       sync.Mutex
 	first *rollout.FailureError
 	waits int
 }
@@ -24,8 +31,12 @@ type tracking struct {
 func (w *tracking) Wait(ctx context.Context, objs []runtime.Object, timeout time.Duration) error {
 	w.mu.Lock()
 	w.waits++
+	t := w.t
+	if w.first != nil && w.rollback != nil {
+		t = w.rollback
+	}
 	w.mu.Unlock()
-	err := w.t.Wait(ctx, objs, timeout)
+	err := t.Wait(ctx, objs, timeout)
 	var fe *rollout.FailureError
 	if errors.As(err, &fe) {
 		w.mu.Lock()
@@ -50,7 +61,7 @@ func newTracking(s *State) *tracking {
 	if allowed == 0 {
 		allowed = -1 // the input's 0 means no allowance; the tracker's 0 means its default
 	}
-	return &tracking{t: rollout.New(rollout.Options{
+	opts := rollout.Options{
 		Clientset:         s.Kube.Clientset,
 		Namespace:         s.Config.Namespace,
 		FailuresAllowed:   allowed,
@@ -61,7 +72,11 @@ func newTracking(s *State) *tracking {
 		Out:               s.Log.Writer(),
 		Mask:              s.Log.Redact,
 		Now:               s.Now,
-	})}
+	}
+	w := &tracking{t: rollout.New(opts)}
+	opts.MinReady = 0
+	w.rollback = rollout.New(opts)
+	return w
 }
 
 // lint prints rollout-safety warnings for the rendered manifest, before anything is applied.
