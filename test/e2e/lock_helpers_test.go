@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,12 +14,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/helmdeploy/helm-deploy-action/internal/lock"
-	coordinationv1 "k8s.io/api/coordination/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 )
 
 // stampedLine is one line of a running action's stdout with the time it was read.
@@ -256,73 +249,4 @@ func (p *proc) result(t *testing.T, timeout time.Duration) result {
 		t.Logf("%s stdout:\n%s\nstderr:\n%s", p.name, res.Stdout, res.Stderr)
 	}
 	return res
-}
-
-// waitRevisionStatus polls Helm's release Secrets until some revision has the status.
-func waitRevisionStatus(t *testing.T, cs kubernetes.Interface, ns, rel, status string, timeout time.Duration, p *proc) int {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		for rev, st := range releaseSecrets(t, cs, ns, rel) {
-			if st == status {
-				return rev
-			}
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("%s exited before the release was %s:\n%s\n%s", p.name, status, p.stdout.String(), p.stderr.String())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	t.Fatalf("release %s/%s not %s within %s: %s", ns, rel, status, timeout, revisionsString(releaseSecrets(t, cs, ns, rel)))
-	return 0
-}
-
-// getLease reads the release's lock Lease; nil when it does not exist.
-func getLease(t *testing.T, cs kubernetes.Interface, ns, rel string) *coordinationv1.Lease {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	l, err := cs.CoordinationV1().Leases(ns).Get(ctx, lock.LeaseName(rel), metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatalf("get Lease: %v", err)
-	}
-	return l
-}
-
-func leaseHolder(l *coordinationv1.Lease) string {
-	if l == nil || l.Spec.HolderIdentity == nil {
-		return ""
-	}
-	return *l.Spec.HolderIdentity
-}
-
-func isPendingStatus(s string) bool { return strings.HasPrefix(s, "pending-") }
-
-// stepDuration reads the "done in X" / "failed in X" line the pipeline prints at the end of
-// the step's log group.
-func stepDuration(stdout, step string) (time.Duration, error) {
-	in := false
-	for _, line := range strings.Split(stdout, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "::group::"+step {
-			in = true
-			continue
-		}
-		if !in {
-			continue
-		}
-		for _, prefix := range []string{"done in ", "failed in "} {
-			if rest, ok := strings.CutPrefix(line, prefix); ok {
-				return time.ParseDuration(rest)
-			}
-		}
-		if line == "::endgroup::" {
-			break
-		}
-	}
-	return 0, fmt.Errorf("no duration printed for step %q", step)
 }
