@@ -89,7 +89,11 @@ func (reportGitHub) Run(ctx context.Context, s *State) error {
 			t.Error(ctx, "Cancelled: "+firstLine(s.Log.Redact(s.Err.Error())))
 		}
 	case s.DeployStarted:
-		t.Failure(ctx, firstLine(s.Log.Redact(s.Err.Error())))
+		reason := firstLine(s.Log.Redact(s.Err.Error()))
+		if s.Failure != nil {
+			reason = s.Log.Redact(s.Failure.Headline()) // the rollout's diagnosis, not Helm's wrapping
+		}
+		t.Failure(ctx, reason)
 	case t.ID() != 0:
 		t.Error(ctx, firstLine(s.Log.Redact(s.Err.Error())))
 	}

@@ -24,8 +24,8 @@ type tracking struct {
 	// stabilisation window (the rollback must finish fast, it is not what is being judged).
 	rollback waiter
 	mu       sync.Mutex
-	first *rollout.FailureError
-	waits int
+	first    *rollout.FailureError
+	waits    int
 }
 
 func (w *tracking) Wait(ctx context.Context, objs []runtime.Object, timeout time.Duration) error {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,19 +47,29 @@ func maskable(cfg *config.Config, rawKubeconfig string) []string {
 		if len(cfg.Kubeconfig) > 0 && (v == string(cfg.Kubeconfig) || v == strings.TrimSpace(rawKubeconfig)) {
 			continue
 		}
-		if strings.Contains(v, "-----BEGIN CERTIFICATE-----") {
+		if isCertificate(v) {
 			continue // a certificate is public; its key is masked
 		}
 		out = append(out, v)
 	}
 	if len(cfg.Kubeconfig) > 0 {
 		for _, v := range kube.Credentials(cfg.Kubeconfig) {
-			if !strings.Contains(v, "-----BEGIN CERTIFICATE-----") {
+			if !isCertificate(v) {
 				out = append(out, v)
 			}
 		}
 	}
 	return out
+}
+
+// isCertificate tells a public certificate (PEM, or base64 of PEM as in client-certificate-data).
+func isCertificate(v string) bool {
+	if strings.Contains(v, "-----BEGIN CERTIFICATE-----") {
+		return true
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+	return err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "-----BEGIN CERTIFICATE-----") &&
+		!strings.Contains(string(b), "PRIVATE KEY")
 }
 
 // connect builds the Kubernetes clients and checks the API server answers.
