@@ -37,8 +37,11 @@ podAnnotations.note: \"commas, spaces = fine\"" \
   local code=$?
   set -e
   echo "---------------- exit code: $code"
-  echo "---------------- GITHUB_OUTPUT:"
-  cat "$work/output"
+  echo "---------------- outputs (GITHUB_OUTPUT):"
+  awk -v d="_GitHubActionsFileCommandDelimeter_" '
+    $0 ~ /<</ { split($0, a, "<<"); name = a[1]; value = ""; next }
+    $0 == d   { printf "  %-18s %s\n", name, value; next }
+              { value = (value == "" ? $0 : value "\n" $0) }' "$work/output"
   echo "---------------- GITHUB_STEP_SUMMARY:"
   cat "$work/summary"
   return $code
