@@ -73,45 +73,8 @@ func runAction(t *testing.T, inputs map[string]string, env ...string) result {
 			t.Fatal(err)
 		}
 	}
-	all := actionInputs(t)
-	if _, ok := inputs["kubeconfig-path"]; !ok && all["kubeconfig"] == "" {
-		all["kubeconfig"] = string(h.kubeconfig)
-	}
-	for k, v := range inputs {
-		if _, declared := all[k]; !declared {
-			t.Fatalf("input %q is not declared in action.yml", k)
-		}
-		all[k] = v
-	}
-	vars := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + filepath.Join(dir, "home"),
-		"TMPDIR=" + dir,
-		"GITHUB_ACTIONS=true",
-		"CI=true",
-		"GITHUB_OUTPUT=" + outFile,
-		"GITHUB_STEP_SUMMARY=" + summaryFile,
-		"GITHUB_WORKSPACE=" + h.repoRoot,
-		"GITHUB_REPOSITORY=helmdeploy/helm-deploy-action",
-		"GITHUB_REPOSITORY_OWNER=helmdeploy",
-		"GITHUB_RUN_ID=4242",
-		"GITHUB_RUN_NUMBER=7",
-		"GITHUB_RUN_ATTEMPT=1",
-		// Loopback addresses: nothing outside 127.0.0.0/8 is ever dialled.
-		"GITHUB_SERVER_URL=http://127.0.0.1:9",
-		"GITHUB_API_URL=http://127.0.0.1:9/api/v3",
-		"GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
-		"GITHUB_REF=refs/heads/main",
-		"GITHUB_REF_NAME=main",
-		"GITHUB_JOB=deploy",
-		"GITHUB_WORKFLOW=e2e",
-		"GITHUB_EVENT_NAME=push",
-		"GITHUB_ACTOR=e2e",
-		"RUNNER_TEMP=" + dir,
-	}
-	for k, v := range all {
-		vars = append(vars, "INPUT_"+strings.ToUpper(k)+"="+v)
-	}
+	// runnerEnv names the output files github_output and step_summary.
+	vars := runnerEnv(t, dir, inputs)
 	vars = append(vars, env...)
 
 	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
@@ -196,4 +159,49 @@ func parseOutputs(s string) (map[string]string, error) {
 		out[name] = val
 	}
 	return out, sc.Err()
+}
+
+// runnerEnv is the environment the GitHub runner gives a container action, with every input
+// of action.yml set (given value or default) and the test cluster's kubeconfig.
+func runnerEnv(t *testing.T, dir string, inputs map[string]string) []string {
+	t.Helper()
+	all := actionInputs(t)
+	if _, ok := inputs["kubeconfig-path"]; !ok && all["kubeconfig"] == "" {
+		all["kubeconfig"] = string(h.kubeconfig)
+	}
+	for k, v := range inputs {
+		if _, declared := all[k]; !declared {
+			t.Fatalf("input %q is not declared in action.yml", k)
+		}
+		all[k] = v
+	}
+	vars := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + filepath.Join(dir, "home"),
+		"TMPDIR=" + dir,
+		"GITHUB_ACTIONS=true",
+		"CI=true",
+		"GITHUB_OUTPUT=" + filepath.Join(dir, "github_output"),
+		"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "step_summary"),
+		"GITHUB_WORKSPACE=" + h.repoRoot,
+		"GITHUB_REPOSITORY=helmdeploy/helm-deploy-action",
+		"GITHUB_REPOSITORY_OWNER=helmdeploy",
+		"GITHUB_RUN_ID=4242",
+		"GITHUB_RUN_NUMBER=7",
+		"GITHUB_RUN_ATTEMPT=1",
+		"GITHUB_SERVER_URL=http://127.0.0.1:9",
+		"GITHUB_API_URL=http://127.0.0.1:9/api/v3",
+		"GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
+		"GITHUB_REF=refs/heads/main",
+		"GITHUB_REF_NAME=main",
+		"GITHUB_JOB=deploy",
+		"GITHUB_WORKFLOW=e2e",
+		"GITHUB_EVENT_NAME=push",
+		"GITHUB_ACTOR=e2e",
+		"RUNNER_TEMP=" + dir,
+	}
+	for k, v := range all {
+		vars = append(vars, "INPUT_"+strings.ToUpper(k)+"="+v)
+	}
+	return vars
 }
