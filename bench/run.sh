@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark of issue 6 (`make bench`): builds what it needs (the action, the cluster and the
 # Helm CLI through test/cluster/build.sh, werf's kubedog and bench/rollout into
-# $HDA_CACHE/bench/), starts the local cluster $CLUSTER_NAME (default hda-bench), runs
+# $HDA_CACHE/bench/), starts the local cluster $BENCH_CLUSTER (default hda-bench), runs
 # bench/rollout and writes bench/RESULTS.md (or $RESULTS): the machine, the tables, and
 # bench/notes.md. A cluster this script started is stopped at the end; one already running is
 # left alone. Environment: REPS (default 3), MODES (comma-separated, default all),
@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 export HDA_CACHE="${HDA_CACHE:-$HOME/.cache/helm-deploy-action}"
-export CLUSTER_NAME="${CLUSTER_NAME:-hda-bench}"
+# Its own cluster, never the default one other work uses (make exports CLUSTER_NAME=hda).
+export CLUSTER_NAME="${BENCH_CLUSTER:-hda-bench}"
 . test/cluster/env.sh
 bench_bin="$HDA_CACHE/bench"
 kubedog_version=$(cd bench/kubedog && go list -m -f '{{.Version}}' github.com/werf/kubedog)
