@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/helmdeploy/helm-deploy-action/internal/release"
 	"github.com/helmdeploy/helm-deploy-action/internal/rollout"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -32,7 +33,7 @@ func (w *tracking) Wait(ctx context.Context, objs []runtime.Object, timeout time
 	w.mu.Lock()
 	w.waits++
 	t := w.t
-	if w.first != nil && w.rollback != nil {
+	if (w.first != nil || release.IsRollbackWait(ctx)) && w.rollback != nil {
 		t = w.rollback
 	}
 	w.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helmdeploy/helm-deploy-action/internal/release"
 	"github.com/helmdeploy/helm-deploy-action/internal/rollout"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -53,5 +54,19 @@ func TestTrackingKeepsFirstFailureAndUsesRollbackTracker(t *testing.T) {
 				t.Errorf("the rollback's wait replaced the first diagnosis")
 			}
 		})
+	}
+}
+
+// A rollback after a failure the tracker did not see (a failing hook, an apply error) must
+// skip the stabilisation window too: Helm marks its wait as a rollback wait.
+func TestTrackingRollbackWaitWithoutDiagnosis(t *testing.T) {
+	var calls []string
+	w := &tracking{
+		t:        stubWaiter{name: "main", calls: &calls},
+		rollback: stubWaiter{name: "rollback", calls: &calls},
+	}
+	_ = w.Wait(release.RollbackWaitContext(t.Context()), nil, time.Second)
+	if len(calls) != 1 || calls[0] != "rollback" {
+		t.Fatalf("calls = %v, want the rollback tracker", calls)
 	}
 }

@@ -67,6 +67,13 @@ func TestRunAtomicRollbackOnFailingWait(t *testing.T) {
 			if res.Status != latest.Status || res.Revision != latest.Revision || res.Description != latest.Description {
 				t.Errorf("result %+v differs from storage %+v", summary(res), summary(latest))
 			}
+			if tt.waiter != nil {
+				// install, upgrade, then the atomic rollback: only the last is a rollback wait.
+				calls := tt.waiter.Calls()
+				if len(calls) != 3 || calls[0].rollback || calls[1].rollback || !calls[2].rollback {
+					t.Errorf("rollback flags of the waits = %+v, want false, false, true", calls)
+				}
+			}
 			if tail := f.d.HelmLog().Tail(); !strings.Contains(tail, "atomic is set, rolling back") {
 				t.Errorf("Helm log tail lacks the rollback line:\n%s", tail)
 			}

@@ -158,8 +158,9 @@ func notFoundClient(gv schema.GroupVersion) *restfake.RESTClient {
 
 // waitCall records one call of a recordingWaiter.
 type waitCall struct {
-	objects []string // Kind/name
-	timeout time.Duration
+	objects  []string // Kind/name
+	timeout  time.Duration
+	rollback bool // IsRollbackWait(ctx)
 }
 
 // recordingWaiter records its calls and answers with results[i] for call i
@@ -188,7 +189,7 @@ func (w *recordingWaiter) Wait(ctx context.Context, objs []runtime.Object, timeo
 	}
 	w.mu.Lock()
 	i := len(w.calls)
-	w.calls = append(w.calls, waitCall{objects: names, timeout: timeout})
+	w.calls = append(w.calls, waitCall{objects: names, timeout: timeout, rollback: IsRollbackWait(ctx)})
 	var res error
 	if i < len(w.results) {
 		res = w.results[i]

@@ -92,7 +92,7 @@ func (c *waitingClient) wait(resources kube.ResourceList, timeout time.Duration,
 	if calledFromRollback() {
 		wctx, cancel := graceContext(ctx, grace)
 		defer cancel()
-		return callWaiter(wctx, w, resources, timeout, helmWait)
+		return callWaiter(RollbackWaitContext(wctx), w, resources, timeout, helmWait)
 	}
 	if ctx.Err() != nil {
 		select {}
@@ -102,6 +102,20 @@ func (c *waitingClient) wait(resources kube.ResourceList, timeout time.Duration,
 		select {}
 	}
 	return err
+}
+
+type rollbackWaitKey struct{}
+
+// RollbackWaitContext marks ctx as the context of a wait for Helm's atomic rollback.
+func RollbackWaitContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, rollbackWaitKey{}, true)
+}
+
+// IsRollbackWait tells a Waiter that it is waiting for Helm's atomic rollback (the previous
+// revision coming back), not for the revision being deployed.
+func IsRollbackWait(ctx context.Context) bool {
+	v, _ := ctx.Value(rollbackWaitKey{}).(bool)
+	return v
 }
 
 // rollbackFuncPrefix names the methods of Helm's rollback action.

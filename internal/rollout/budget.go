@@ -22,15 +22,22 @@ func Allowance(perReplica int, replicas int32) int {
 // allowance. A failure is distinct by pod, container, reason and restart
 // count, so the same state seen on many status updates counts once, while a
 // container that crashes again (restart count up) counts again.
+//
+// PerPod, when positive, also bounds the failures of any single pod: the allowance is per
+// replica, so one pod that keeps failing (an image that cannot be pulled cycles between
+// ErrImagePull and ImagePullBackOff on one surge pod while the others wait) fails the workload
+// once it alone exceeds its share, however many replicas the workload has.
 type Budget struct {
 	allowed int
+	PerPod  int
 	seen    map[string]bool
+	perPod  map[string]int
 	used    []Verdict
 }
 
 // NewBudget returns a budget that tolerates allowed transient failures.
 func NewBudget(allowed int) *Budget {
-	return &Budget{allowed: allowed, seen: map[string]bool{}}
+	return &Budget{allowed: allowed, seen: map[string]bool{}, perPod: map[string]int{}}
 }
 
 // Observe records a verdict and reports whether the workload must fail now:
@@ -47,8 +54,21 @@ func (b *Budget) Observe(v Verdict) bool {
 	if !b.seen[key] {
 		b.seen[key] = true
 		b.used = append(b.used, v)
+		b.perPod[v.Resource+"|"+v.Pod]++
+	}
+	if b.PerPod > 0 && b.perPod[v.Resource+"|"+v.Pod] > b.PerPod {
+		return true
 	}
 	return len(b.used) > b.allowed
+}
+
+// PerPodAllowance is the share of one pod: perReplica, with the same zero and negative rules
+// as Allowance (0 for none).
+func PerPodAllowance(perReplica int) int {
+	if perReplica == 0 {
+		return DefaultFailuresAllowed
+	}
+	return max(perReplica, 0)
 }
 
 // Used is the number of distinct transient failures seen so far.

@@ -131,6 +131,30 @@ func TestBudget(t *testing.T) {
 		{"no allowance", 0, []Verdict{pull}, []bool{true}},
 		{"progress and ready do not count", 0, []Verdict{{State: Progressing}, {State: Ready}}, []bool{false, false}},
 	}
+	other := pull
+	other.Pod = "web-2"
+	perPod := []struct {
+		name    string
+		allowed int
+		per     int
+		seq     []Verdict
+		fails   []bool
+	}{
+		{"one pod exceeds its share in a 3-replica workload", 3, 1, []Verdict{pull, backoff}, []bool{false, true}},
+		{"two pods each within their share", 3, 1, []Verdict{pull, other}, []bool{false, false}},
+		{"share of 2 per pod", 4, 2, []Verdict{pull, backoff, restart(1)}, []bool{false, false, true}},
+	}
+	for _, tt := range perPod {
+		t.Run(tt.name, func(t *testing.T) {
+			b := NewBudget(tt.allowed)
+			b.PerPod = tt.per
+			for i, v := range tt.seq {
+				if got := b.Observe(v); got != tt.fails[i] {
+					t.Fatalf("step %d (%s %s): fail=%v, want %v", i, v.Pod, v.Reason, got, tt.fails[i])
+				}
+			}
+		})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := NewBudget(tt.allowed)

@@ -68,6 +68,9 @@ func (tg *target) evaluate(w *nsWatch, now time.Time, copts ClassifyOptions, per
 	tg.owners = []types.UID{tg.uid}
 	if tg.budget == nil {
 		tg.budget = NewBudget(Allowance(perReplica, replicas))
+		if per := PerPodAllowance(perReplica); per > 0 {
+			tg.budget.PerPod = per
+		}
 	}
 	v := Classify(obj, now, copts)
 	v.Resource = tg.res

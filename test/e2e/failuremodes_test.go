@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -30,24 +31,33 @@ func TestFailureModes(t *testing.T) {
 	cases := []struct {
 		behaviour string
 		reasons   []string // any of these must name the failure in the summary and the log
+		replicas  int      // default 1
 	}{
 		{behaviour: "crashloop", reasons: []string{"CrashLoopBackOff"}},
 		{behaviour: "imagepull", reasons: []string{"ImagePullBackOff", "ErrImagePull"}},
+		// One surge pod cycles through pull errors while the old replicas stay: the allowance is
+		// per replica, so that one pod must fail the rollout early (found by bench/, fixed).
+		{behaviour: "imagepull", reasons: []string{"ImagePullBackOff", "ErrImagePull"}, replicas: 2},
 		{behaviour: "configerror", reasons: []string{"CreateContainerConfigError"}},
 		{behaviour: "unschedulable", reasons: []string{"Unschedulable", "FailedScheduling"}},
 		{behaviour: "flapping", reasons: []string{"CrashLoopBackOff", "restart", "NotReady", "not ready"}},
 		{behaviour: "oomkilled", reasons: []string{"OOMKilled"}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.behaviour, func(t *testing.T) {
+		name, replicas := tc.behaviour, max(tc.replicas, 1)
+		if replicas > 1 {
+			name = fmt.Sprintf("%s-%d-replicas", tc.behaviour, replicas)
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			cs := clientset(t)
 			ns := newNamespace(t, cs)
-			deployWeb(t, ns, "web", "replicaCount: 1\nmessage: stable\n", nil).mustSucceed(t)
+			rc := fmt.Sprintf("replicaCount: %d\n", replicas)
+			deployWeb(t, ns, "web", rc+"message: stable\n", nil).mustSucceed(t)
 
 			seen := watchForState(t, cs, ns, tc.reasons)
 			start := time.Now()
-			r := deployWeb(t, ns, "web", "replicaCount: 1\nmessage: broken\nbehaviour: "+tc.behaviour+"\n",
+			r := deployWeb(t, ns, "web", rc+"message: broken\nbehaviour: "+tc.behaviour+"\n",
 				map[string]string{"timeout": failureTimeout})
 			if at := seen(); !at.IsZero() {
 				t.Logf("%s: the failing state appeared %.1fs after the start; the action exited %.1fs after it (verdict and rollback)",
