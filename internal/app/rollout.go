@@ -21,8 +21,8 @@ type waiter interface {
 
 type tracking struct {
 	t waiter
-	// rollback tracks the atomic rollback's wait: the old pods come back, so it skips the
-	// stabilisation window (the rollback must finish fast, it is not what is being judged).
+	// rollback tracks the atomic rollback's wait and hook Jobs: the old pods come back, or the
+	// Jobs must complete, so it skips the stabilisation window.
 	rollback waiter
 	mu       sync.Mutex
 	first    *rollout.FailureError
@@ -33,8 +33,8 @@ func (w *tracking) Wait(ctx context.Context, objs []runtime.Object, timeout time
 	w.mu.Lock()
 	w.waits++
 	t := w.t
-	if (w.first != nil || release.IsRollbackWait(ctx)) && w.rollback != nil {
-		t = w.rollback
+	if (w.first != nil || release.IsRollbackWait(ctx) || release.IsHookWait(ctx)) && w.rollback != nil {
+		t = w.rollback // no stabilisation window: hook Jobs complete, rollbacks restore
 	}
 	w.mu.Unlock()
 	err := t.Wait(ctx, objs, timeout)

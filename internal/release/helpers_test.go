@@ -161,6 +161,7 @@ type waitCall struct {
 	objects  []string // Kind/name
 	timeout  time.Duration
 	rollback bool // IsRollbackWait(ctx)
+	hook     bool // IsHookWait(ctx)
 }
 
 // recordingWaiter records its calls and answers with results[i] for call i
@@ -189,7 +190,7 @@ func (w *recordingWaiter) Wait(ctx context.Context, objs []runtime.Object, timeo
 	}
 	w.mu.Lock()
 	i := len(w.calls)
-	w.calls = append(w.calls, waitCall{objects: names, timeout: timeout, rollback: IsRollbackWait(ctx)})
+	w.calls = append(w.calls, waitCall{objects: names, timeout: timeout, rollback: IsRollbackWait(ctx), hook: IsHookWait(ctx)})
 	var res error
 	if i < len(w.results) {
 		res = w.results[i]

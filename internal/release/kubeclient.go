@@ -83,11 +83,19 @@ func (c *waitingClient) abandoned() bool {
 // had the wait succeeded, run post hooks and mark the revision deployed after
 // the rollback. The blocked goroutine ends with the process.
 func (c *waitingClient) wait(resources kube.ResourceList, timeout time.Duration, helmWait func(kube.ResourceList, time.Duration) error) error {
+	return c.waitMarked(resources, timeout, helmWait, false)
+}
+
+// waitMarked is wait; hook marks the waiter's context with HookWaitContext.
+func (c *waitingClient) waitMarked(resources kube.ResourceList, timeout time.Duration, helmWait func(kube.ResourceList, time.Duration) error, hook bool) error {
 	c.mu.Lock()
 	ctx, w, grace := c.ctx, c.waiter, c.grace
 	c.mu.Unlock()
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if hook {
+		ctx = HookWaitContext(ctx)
 	}
 	if calledFromRollback() {
 		wctx, cancel := graceContext(ctx, grace)
@@ -109,6 +117,20 @@ type rollbackWaitKey struct{}
 // RollbackWaitContext marks ctx as the context of a wait for Helm's atomic rollback.
 func RollbackWaitContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, rollbackWaitKey{}, true)
+}
+
+type hookWaitKey struct{}
+
+// HookWaitContext marks ctx as the context of a wait for a Helm hook (Jobs that must complete).
+func HookWaitContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, hookWaitKey{}, true)
+}
+
+// IsHookWait tells a Waiter that it is waiting for hook Jobs to complete: no stabilisation
+// window applies to them.
+func IsHookWait(ctx context.Context) bool {
+	v, _ := ctx.Value(hookWaitKey{}).(bool)
+	return v
 }
 
 // IsRollbackWait tells a Waiter that it is waiting for Helm's atomic rollback (the previous
@@ -188,8 +210,30 @@ func (c *waitingClient) Delete(resources kube.ResourceList) (*kube.Result, []err
 	return c.inner.Delete(resources)
 }
 
+// WatchUntilReady is Helm's wait for a hook. A hook made only of Jobs goes to the Waiter too,
+// so a failing hook Job is diagnosed with its pod, reason and log lines like any workload;
+// other hooks (bare Pods, which must complete rather than turn ready) stay Helm's.
 func (c *waitingClient) WatchUntilReady(resources kube.ResourceList, timeout time.Duration) error {
-	return c.inner.WatchUntilReady(resources, timeout)
+	if !onlyJobs(resources) {
+		return c.inner.WatchUntilReady(resources, timeout)
+	}
+	return c.waitMarked(resources, timeout, c.inner.WatchUntilReady, true)
+}
+
+func onlyJobs(resources kube.ResourceList) bool {
+	if len(resources) == 0 {
+		return false
+	}
+	for _, info := range resources {
+		if info == nil || info.Object == nil {
+			return false
+		}
+		gvk := info.Object.GetObjectKind().GroupVersionKind()
+		if gvk.Group != "batch" || gvk.Kind != "Job" {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *waitingClient) Update(original, target kube.ResourceList, force bool) (*kube.Result, error) {

@@ -58,6 +58,17 @@ func TestStatefulHookJob(t *testing.T) {
 	if !strings.Contains(r.Stdout+r.Stderr, "BackoffLimitExceeded") {
 		t.Errorf("the output does not say the hook Job hit BackoffLimitExceeded\nstdout:\n%s", r.Stdout)
 	}
+	// The hook Job is tracked like any workload: its pod's log lines stream, and the verdict is
+	// an ::error annotation and the summary's diagnosis, not only Helm's message.
+	if !strings.Contains(annotations(r.Stdout, "::error"), "job/db-stateful-migrate") {
+		t.Errorf("no ::error annotation names the hook Job\nstdout:\n%s", r.Stdout)
+	}
+	if !strings.Contains(r.Summary, "BackoffLimitExceeded") {
+		t.Errorf("the job summary does not name BackoffLimitExceeded:\n%s", r.Summary)
+	}
+	if !strings.Contains(r.Stdout, "/migrate | hda-test-log") {
+		t.Errorf("the hook pod's log lines were not streamed\nstdout:\n%s", r.Stdout)
+	}
 	revs := releaseSecrets(t, cs, ns, "db")
 	if len(revs) != 3 || revs[2] != "failed" || revs[3] != "deployed" {
 		t.Errorf("release secrets: %s, want v1=superseded v2=failed v3=deployed", revisionsString(revs))
