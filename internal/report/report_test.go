@@ -15,7 +15,7 @@ func base() Summary {
 	return Summary{
 		Release: "web", Namespace: "apps", Chart: "web", ChartVersion: "0.2.0", AppVersion: "1.4.1",
 		RevisionBefore: 3, RevisionAfter: 4, Status: "deployed", Outcome: Succeeded,
-		Duration: 12340 * time.Millisecond,
+		Duration:  12340 * time.Millisecond,
 		Resources: []Resource{{"Deployment", "web"}, {"Service", "web"}},
 		Steps:     []Step{{"Read inputs", 2 * time.Millisecond, false}, {"Deploy", 12 * time.Second, false}},
 	}
