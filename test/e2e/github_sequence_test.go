@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -11,9 +12,10 @@ import (
 	"github.com/helmdeploy/helm-deploy-action/internal/ghdeploy/ghfake"
 )
 
-// TestGitHubStatusSequence checks the whole sequence of deployment statuses the fake GitHub
-// server (validated against GitHub's OpenAPI description) recorded: success, rollout failure,
-// a wait for the release lock, and a cancellation.
+// TestGitHubStatusSequence runs the action with a token against the fake GitHub API on
+// 127.0.0.1 (which validates all traffic against GitHub's OpenAPI description) and checks the
+// Deployment it created and the whole sequence of statuses: success, rollout failure, a wait
+// for the release lock, and a cancellation.
 func TestGitHubStatusSequence(t *testing.T) {
 	needCluster(t)
 	t.Parallel()
@@ -69,6 +71,12 @@ func TestGitHubStatusSequence(t *testing.T) {
 				t.Fatalf("fake GitHub has %d deployments, want 1", len(deps))
 			}
 			d := deps[0]
+			if d.Environment != "seq-"+ns || d.Owner != "helmdeploy" || d.Repo != "helm-deploy-action" {
+				t.Errorf("deployment %s/%s environment %q, want helmdeploy/helm-deploy-action seq-%s", d.Owner, d.Repo, d.Environment, ns)
+			}
+			if got := r.Outputs["deployment-id"]; got != strconv.FormatInt(d.ID, 10) {
+				t.Errorf("output deployment-id = %q, want %d", got, d.ID)
+			}
 			if got := strings.Join(d.States(), ","); got != tc.want {
 				t.Errorf("status sequence %s, want %s", got, tc.want)
 			}
