@@ -1,0 +1,65 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// TestExampleWorkflowsUseDeclaredInputs: every `with:` key given to this action in
+// examples/workflows is one of its inputs, and every required input is given.
+func TestExampleWorkflowsUseDeclaredInputs(t *testing.T) {
+	files, err := filepath.Glob("../../examples/workflows/*.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Skip("no example workflows")
+	}
+	known := map[string]InputSpec{}
+	for _, in := range Inputs {
+		known[in.Name] = in
+	}
+	uses := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wf struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					Uses string         `json:"uses"`
+					With map[string]any `json:"with"`
+				} `json:"steps"`
+			} `json:"jobs"`
+		}
+		if err := yaml.Unmarshal(b, &wf); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for job, j := range wf.Jobs {
+			for _, st := range j.Steps {
+				if !strings.HasPrefix(st.Uses, "helmdeploy/helm-deploy-action@") {
+					continue
+				}
+				uses++
+				for k := range st.With {
+					if _, ok := known[k]; !ok {
+						t.Errorf("%s job %s: input %q is not an input of the action", filepath.Base(f), job, k)
+					}
+				}
+				for _, in := range Inputs {
+					if _, ok := st.With[in.Name]; in.Required && !ok {
+						t.Errorf("%s job %s: required input %q is missing", filepath.Base(f), job, in.Name)
+					}
+				}
+			}
+		}
+	}
+	if uses == 0 {
+		t.Fatal("no example uses the action")
+	}
+}
