@@ -47,23 +47,14 @@ func TestWaitEventsDeduplicatedAndAnnotated(t *testing.T) {
 		t.Fatalf("Wait: %v", err)
 	}
 	out := c.out.String()
-	checks := []struct {
-		name string
-		text string
-		n    int
-	}{
+	countChecks(t, out, []textCount{
 		{"normal event printed once with age", "event deployment/web Normal ScalingReplicaSet (0s ago): Scaled up replica set web-2 to 1", 1},
 		{"warning printed once per count (two counts)", "event pod/web-2-a Warning Unhealthy (", 2},
 		{"count bump printed", "event pod/web-2-a Warning Unhealthy (x2, ", 1},
 		{"warning annotation escaped", "::warning title=Unhealthy on pod/web-2-a::Readiness probe failed: 50%25 ::set-output name=x::y", 2},
 		{"history not replayed", "history", 0},
 		{"other objects' events skipped", "not ours", 0},
-	}
-	for _, ck := range checks {
-		if got := strings.Count(out, ck.text); got != ck.n {
-			t.Errorf("%s: %q appears %d times, want %d\n%s", ck.name, ck.text, got, ck.n, out)
-		}
-	}
+	})
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "::") && !strings.HasPrefix(line, "::warning title=") {
 			t.Errorf("unexpected workflow command line %q", line)

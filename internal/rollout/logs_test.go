@@ -68,21 +68,12 @@ func TestWaitLogsFollowCapRestartAndFilter(t *testing.T) {
 		t.Fatalf("Wait: %v", err)
 	}
 	out := c.out.String()
-	checks := []struct {
-		name string
-		text string
-		n    int
-	}{
+	countChecks(t, out, []textCount{
 		{"cap announced once", "logs: following 1 pods of deployment/web at most", 1},
 		{"capped pod not followed", "web-2-b/", 0},
 		{"filtered container not followed", "/sidecar", 0},
 		{"no crash dump when the crashed instance was streamed", "crashed", 0},
-	}
-	for _, ck := range checks {
-		if got := strings.Count(out, ck.text); got != ck.n {
-			t.Errorf("%s: %q appears %d times, want %d\n%s", ck.name, ck.text, got, ck.n, out)
-		}
-	}
+	})
 	reqs := rec.all()
 	if len(reqs) != 2 {
 		t.Fatalf("%d log requests, want 2", len(reqs))
@@ -153,5 +144,21 @@ func TestWaitLogStreamResumesWithoutDuplicates(t *testing.T) {
 	defer mu.Unlock()
 	if want := time.Date(2026, 11, 23, 10, 0, 2, 500000000, time.UTC); len(since) < 2 || !since[1].Equal(want) {
 		t.Errorf("resumed SinceTime %v, want %v", since, want)
+	}
+}
+
+// textCount expects text to appear n times in a tracker's output.
+type textCount struct {
+	name string
+	text string
+	n    int
+}
+
+func countChecks(t *testing.T, out string, checks []textCount) {
+	t.Helper()
+	for _, ck := range checks {
+		if got := strings.Count(out, ck.text); got != ck.n {
+			t.Errorf("%s: %q appears %d times, want %d\n%s", ck.name, ck.text, got, ck.n, out)
+		}
 	}
 }
