@@ -9,74 +9,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/helmdeploy/helm-deploy-action/internal/linelog"
 	"sigs.k8s.io/yaml"
 )
-
-// line is one stdout line of an action process, stamped when the benchmark read it.
-type line struct {
-	At   time.Time
-	Text string
-}
-
-// lines collects a process's stdout as it is written.
-type lines struct {
-	mu      sync.Mutex
-	partial []byte
-	all     []line
-	changed chan struct{}
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.partial = append(l.partial, p...)
-	added := false
-	for {
-		i := bytes.IndexByte(l.partial, '\n')
-		if i < 0 {
-			break
-		}
-		l.all = append(l.all, line{At: now, Text: strings.TrimSpace(string(l.partial[:i]))})
-		l.partial = l.partial[i+1:]
-		added = true
-	}
-	if added {
-		close(l.changed)
-		l.changed = make(chan struct{})
-	}
-	return len(p), nil
-}
-
-func (l *lines) find(sub string) (line, bool, <-chan struct{}) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, ln := range l.all {
-		if strings.Contains(ln.Text, sub) {
-			return ln, true, nil
-		}
-	}
-	return line{}, false, l.changed
-}
-
-func (l *lines) text() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var b strings.Builder
-	for _, ln := range l.all {
-		b.WriteString(ln.Text + "\n")
-	}
-	return b.String()
-}
 
 // proc is one action process, run as the GitHub runner runs the container action.
 type proc struct {
 	name    string
 	cmd     *exec.Cmd
-	out     *lines
+	out     *linelog.Log
 	stderr  bytes.Buffer
 	dir     string
 	started time.Time
@@ -156,7 +99,7 @@ func (r *runner) start(name string, inputs map[string]string) (*proc, error) {
 	for k, v := range all {
 		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
 	}
-	p := &proc{name: name, out: &lines{changed: make(chan struct{})}, dir: dir, done: make(chan struct{})}
+	p := &proc{name: name, out: linelog.New(), dir: dir, done: make(chan struct{})}
 	p.cmd = exec.Command(r.binary)
 	p.cmd.Dir, p.cmd.Env = r.root, env
 	p.cmd.Stdout, p.cmd.Stderr = p.out, &p.stderr
@@ -182,44 +125,31 @@ func (p *proc) wait(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", p.name, ctx.Err())
 	}
 	if p.err != nil {
-		return fmt.Errorf("%s: %w\n%s\n%s", p.name, p.err, p.out.text(), p.stderr.String())
+		return fmt.Errorf("%s: %w\n%s\n%s", p.name, p.err, p.out.String(), p.stderr.String())
 	}
 	return nil
 }
 
 // waitLine waits until a stdout line contains sub.
-func (p *proc) waitLine(ctx context.Context, sub string) (line, error) {
-	for {
-		ln, ok, changed := p.out.find(sub)
-		if ok {
-			return ln, nil
-		}
-		select {
-		case <-changed:
-		case <-p.done:
-			if ln, ok, _ := p.out.find(sub); ok {
-				return ln, nil
-			}
-			return line{}, fmt.Errorf("%s exited without printing %q: %v\n%s", p.name, sub, p.err, p.out.text())
-		case <-ctx.Done():
-			return line{}, fmt.Errorf("%s: waiting for %q: %w", p.name, sub, ctx.Err())
-		}
+func (p *proc) waitLine(ctx context.Context, sub string) (linelog.Line, error) {
+	ln, err := p.out.Wait(ctx, sub, p.done)
+	if errors.Is(err, linelog.ErrExited) {
+		return ln, fmt.Errorf("%s exited without printing %q: %v\n%s", p.name, sub, p.err, p.out.String())
 	}
+	if err != nil {
+		return ln, fmt.Errorf("%s: waiting for %w", p.name, err)
+	}
+	return ln, nil
 }
 
-// stepDuration is what the pipeline printed as the duration of a step ("done in 8ms").
+// stepDuration is what the pipeline printed as the duration of a successful step ("done in 8ms").
 func (p *proc) stepDuration(step string) (time.Duration, error) {
-	in := false
-	for _, text := range strings.Split(p.out.text(), "\n") {
-		switch {
-		case text == "::group::"+step:
-			in = true
-		case !in:
-		case strings.HasPrefix(text, "done in "):
-			return time.ParseDuration(strings.TrimPrefix(text, "done in "))
-		case text == "::endgroup::":
-			in = false
-		}
+	d, failed, err := linelog.StepDuration(p.out.String(), step)
+	if err == nil && failed {
+		err = errors.New("the step failed")
 	}
-	return 0, errors.New(p.name + ": no successful duration printed for step " + step)
+	if err != nil {
+		return 0, fmt.Errorf("%s: no successful duration printed for step %s: %w", p.name, step, err)
+	}
+	return d, nil
 }

@@ -4,82 +4,24 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/linelog"
 )
-
-// stampedLine is one line of a running action's stdout with the time it was read.
-type stampedLine struct {
-	At   time.Time
-	Text string
-}
-
-// lineLog collects stdout lines as they arrive, stamped with the local time, so tests can
-// wait for a line and measure between lines of different processes.
-type lineLog struct {
-	mu      sync.Mutex
-	partial []byte
-	lines   []stampedLine
-	all     bytes.Buffer
-	changed chan struct{} // closed and replaced on every complete line
-}
-
-func newLineLog() *lineLog { return &lineLog{changed: make(chan struct{})} }
-
-func (l *lineLog) Write(p []byte) (int, error) {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.all.Write(p)
-	l.partial = append(l.partial, p...)
-	added := false
-	for {
-		i := bytes.IndexByte(l.partial, '\n')
-		if i < 0 {
-			break
-		}
-		l.lines = append(l.lines, stampedLine{At: now, Text: string(l.partial[:i])})
-		l.partial = l.partial[i+1:]
-		added = true
-	}
-	if added {
-		close(l.changed)
-		l.changed = make(chan struct{})
-	}
-	return len(p), nil
-}
-
-// find returns the first line containing sub.
-func (l *lineLog) find(sub string) (stampedLine, bool, <-chan struct{}) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, ln := range l.lines {
-		if strings.Contains(ln.Text, sub) {
-			return ln, true, nil
-		}
-	}
-	return stampedLine{}, false, l.changed
-}
-
-func (l *lineLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.all.String()
-}
 
 // proc is an action process started in the background.
 type proc struct {
 	name                 string
 	cmd                  *exec.Cmd
-	stdout               *lineLog
+	stdout               *linelog.Log
 	stderr               bytes.Buffer
 	outFile, summaryFile string
 	started              time.Time
@@ -95,7 +37,7 @@ func startAction(t *testing.T, name string, inputs map[string]string, env ...str
 	dir := t.TempDir()
 	p := &proc{
 		name:        name,
-		stdout:      newLineLog(),
+		stdout:      linelog.New(),
 		outFile:     filepath.Join(dir, "github_output"),
 		summaryFile: filepath.Join(dir, "step_summary"),
 		done:        make(chan struct{}),
@@ -130,24 +72,17 @@ func startAction(t *testing.T, name string, inputs map[string]string, env ...str
 }
 
 // waitLine waits until a stdout line contains sub, the process exits or the timeout passes.
-func (p *proc) waitLine(sub string, timeout time.Duration) (stampedLine, error) {
-	deadline := time.After(timeout)
-	for {
-		ln, ok, changed := p.stdout.find(sub)
-		if ok {
-			return ln, nil
-		}
-		select {
-		case <-changed:
-		case <-p.done:
-			if ln, ok, _ := p.stdout.find(sub); ok {
-				return ln, nil
-			}
-			return stampedLine{}, fmt.Errorf("%s exited without printing %q", p.name, sub)
-		case <-deadline:
-			return stampedLine{}, fmt.Errorf("%s printed no %q within %s", p.name, sub, timeout)
-		}
+func (p *proc) waitLine(sub string, timeout time.Duration) (linelog.Line, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	ln, err := p.stdout.Wait(ctx, sub, p.done)
+	switch {
+	case errors.Is(err, linelog.ErrExited):
+		return ln, fmt.Errorf("%s exited without printing %q", p.name, sub)
+	case err != nil:
+		return ln, fmt.Errorf("%s printed no %q within %s", p.name, sub, timeout)
 	}
+	return ln, nil
 }
 
 // signal sends sig to the process.

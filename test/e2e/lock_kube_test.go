@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -59,28 +58,3 @@ func leaseHolder(l *coordinationv1.Lease) string {
 }
 
 func isPendingStatus(s string) bool { return strings.HasPrefix(s, "pending-") }
-
-// stepDuration reads the "done in X" / "failed in X" line the pipeline prints at the end of
-// the step's log group.
-func stepDuration(stdout, step string) (time.Duration, error) {
-	in := false
-	for _, line := range strings.Split(stdout, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "::group::"+step {
-			in = true
-			continue
-		}
-		if !in {
-			continue
-		}
-		for _, prefix := range []string{"done in ", "failed in "} {
-			if rest, ok := strings.CutPrefix(line, prefix); ok {
-				return time.ParseDuration(rest)
-			}
-		}
-		if line == "::endgroup::" {
-			break
-		}
-	}
-	return 0, fmt.Errorf("no duration printed for step %q", step)
-}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/linelog"
 )
 
 // Helm's message when two operations on one release collide: the lock must make it impossible.
@@ -217,7 +219,7 @@ func TestLockLiveHolderIsNotStolen(t *testing.T) {
 			if !strings.Contains(r.Stdout, identity) {
 				t.Errorf("the failure does not name the holder %q:\n%s", identity, r.Stdout)
 			}
-			d, err := stepDuration(r.Stdout, "Acquire release lock")
+			d, _, err := linelog.StepDuration(r.Stdout, "Acquire release lock")
 			if err != nil {
 				t.Fatal(err)
 			}
