@@ -1,20 +1,47 @@
-# syntax=docker/dockerfile:1
-# Build: a static binary, no cgo, reproducible paths.
-FROM golang:1.26-bookworm AS build
-WORKDIR /src
-COPY go.mod go.sum ./
-RUN go mod download
-COPY main.go ./
-COPY internal ./internal
-ARG VERSION=dev
-RUN CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath \
-    -ldflags="-s -w -X github.com/helmdeploy/helm-deploy-action/internal/app.Version=${VERSION}" \
-    -o /out/helm-deploy-action .
+# The image of the action, built offline and published by scripts/release.sh (`make image`
+# builds it locally). No `# syntax=` line: BuildKit would pull a frontend image.
+#
+# The build context must hold vendor/ (scripts/image.sh runs `go mod vendor` into a scratch
+# context), so the build needs no network: `docker build --network none` works.
+#
+# GO_IMAGE is any image with Go at /usr/local/go and a POSIX shell: golang:<version> where
+# images can be pulled, or the local image scripts/go-image.sh makes from this machine's Go.
+ARG GO_IMAGE=golang:1.26.8-bookworm
 
-# Run: distroless "static" has CA certificates, tzdata and /etc/passwd, nothing else.
-# It runs as root on purpose: the runner creates GITHUB_OUTPUT and GITHUB_STEP_SUMMARY as its
-# own user (uid 1001 on hosted runners) and mounts them into the container; GitHub's docs say a
-# container action must run as the default (root) user to write them and the workspace.
-FROM gcr.io/distroless/static-debian12:latest
+# Build: runs on the builder's own platform and cross-compiles for the target (no emulation).
+FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build
+ARG TARGETOS=linux
+ARG TARGETARCH=amd64
+ARG VERSION=dev
+ENV PATH=/usr/local/go/bin:/usr/bin:/bin \
+    CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=vendor GOPROXY=off \
+    GOCACHE=/tmp/gocache HOME=/tmp
+WORKDIR /src
+COPY go.mod go.sum main.go LICENSE ./
+COPY vendor ./vendor
+COPY internal ./internal
+# The cache mount keeps compiled packages between builds on one builder (not in the image).
+RUN --mount=type=cache,id=hda-gocache,target=/tmp/gocache \
+    GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -buildvcs=false \
+      -ldflags="-s -w -X github.com/helmdeploy/helm-deploy-action/internal/app.Version=$VERSION" \
+      -o /out/helm-deploy-action . \
+ && mkdir -p /out/tmp && chmod 1777 /out/tmp
+
+# Run: nothing but the binary (CA roots and time zones are compiled in), a writable /tmp and
+# the license. It runs as root on purpose: the runner mounts GITHUB_OUTPUT and
+# GITHUB_STEP_SUMMARY created by its own user (uid 1001 on hosted runners), and GitHub's docs
+# say a container action must run as the default (root) user to write them and the workspace.
+FROM scratch
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="helm-deploy-action" \
+      org.opencontainers.image.description="Deploys Helm charts from GitHub Actions: lock, track, roll back, report." \
+      org.opencontainers.image.source="https://github.com/helmdeploy/helm-deploy-action" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION"
+COPY --from=build /out/tmp /tmp
+COPY --from=build /src/LICENSE /LICENSE
 COPY --from=build /out/helm-deploy-action /helm-deploy-action
+ENV TMPDIR=/tmp
 ENTRYPOINT ["/helm-deploy-action"]

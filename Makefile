@@ -4,10 +4,18 @@ HDA_CACHE ?= $(HOME)/.cache/helm-deploy-action
 export HDA_CACHE
 BIN := bin/helm-deploy-action
 
-.PHONY: build demo test unit e2e lint bench clean
+.PHONY: build image release-dry-run demo test unit e2e lint bench clean
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o $(BIN) .
+
+## image: the action's image (helm-deploy-action:dev) from the Dockerfile, offline
+image:
+	scripts/image.sh --tag helm-deploy-action:dev
+
+## release-dry-run: build linux/amd64 and linux/arm64, rewrite action.yml in a scratch copy, push nothing
+release-dry-run:
+	scripts/release.sh --dry-run v0.0.0-dryrun
 
 ## demo: build what is missing, start the local cluster, deploy examples/charts/web twice
 demo:

@@ -11,6 +11,7 @@ require (
 	github.com/sethvargo/go-githubactions v1.4.0
 	github.com/sirupsen/logrus v1.9.4
 	golang.org/x/crypto v0.55.0
+	golang.org/x/crypto/x509roots/fallback v0.0.0-20261030153154-30a33513ff6d
 	helm.sh/helm/v3 v3.22.0
 	k8s.io/api v0.37.0
 	k8s.io/apimachinery v0.37.0

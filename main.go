@@ -7,6 +7,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The image is FROM scratch: time zones and the CA roots (used when the system has none,
+	// e.g. for GitHub, chart repositories and OCI registries) are compiled into the binary.
+	_ "time/tzdata"
+
+	_ "golang.org/x/crypto/x509roots/fallback"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/app"
 )
