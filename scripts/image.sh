@@ -27,9 +27,10 @@ done
 docker_up >/dev/null
 GO_IMAGE="${GO_IMAGE:-$(scripts/go-image.sh)}"
 
-ctx="$HDA_CACHE/image-context"
-rm -rf "$ctx"; mkdir -p "$ctx"
-cp go.mod go.sum main.go LICENSE Dockerfile "$ctx/"
+mkdir -p "$HDA_CACHE"
+ctx=$(mktemp -d "$HDA_CACHE/image-context.XXXXXX")
+trap 'rm -rf "$ctx"' EXIT
+cp go.mod go.sum main.go LICENSE Dockerfile .dockerignore "$ctx/"
 tar -cf - --exclude='*_test.go' --exclude='testdata' internal | tar -C "$ctx" -xf -
 go mod vendor -o "$ctx/vendor"
 

@@ -6,7 +6,9 @@ package kube
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -108,7 +110,10 @@ func clientConfig(o Options) (clientcmd.ClientConfig, string, error) {
 		source := "kubeconfig-path " + o.Path
 		if o.Path == "" {
 			rules = &clientcmd.ClientConfigLoadingRules{Precedence: filepath.SplitList(o.EnvPath)}
-			source = "KUBECONFIG"
+			source = "KUBECONFIG " + o.EnvPath
+		}
+		if err := checkFiles(o); err != nil {
+			return nil, "", err
 		}
 		raw, err := rules.Load()
 		if err != nil {
@@ -120,6 +125,37 @@ func clientConfig(o Options) (clientcmd.ClientConfig, string, error) {
 		return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides), source, nil
 	}
 	return nil, "", nil
+}
+
+// ErrKubeconfigMissing means the kubeconfig file named by kubeconfig-path or KUBECONFIG is not
+// there. In a container action that is usually a runner path that is not mounted.
+var ErrKubeconfigMissing = errors.New("kubeconfig file not found")
+
+// checkFiles fails when the kubeconfig-path file, or every file of KUBECONFIG, is missing
+// (client-go silently skips missing KUBECONFIG files and then finds no contexts at all).
+func checkFiles(o Options) error {
+	what, paths := "input \"kubeconfig-path\"", []string{o.Path}
+	if o.Path == "" {
+		what, paths = "KUBECONFIG", filepath.SplitList(o.EnvPath)
+	}
+	var missing []string
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) == 0 || len(missing) < len(paths) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s names %s, which does not exist in the action's container. "+
+		"A container action sees only the workspace (/github/workspace), its home (/github/home) and the "+
+		"runner's file-command and workflow folders; a file elsewhere on the runner (such as ~/.kube/config "+
+		"written by a cloud CLI) is not mounted. Write the kubeconfig into the workspace and pass its path "+
+		"in kubeconfig-path, or pass its content in the kubeconfig input",
+		ErrKubeconfigMissing, what, strings.Join(missing, ", "))
 }
 
 func checkContext(raw *clientcmdapi.Config, name string) error {

@@ -53,8 +53,10 @@ func TestLoad(t *testing.T) {
 		{name: "unknown context", opts: Options{Content: []byte(kubeconfig), Context: "nope"}, wantErr: `input "kube-context": context "nope"`},
 		{name: "garbage content", opts: Options{Content: []byte("{{{")}, wantErr: `input "kubeconfig"`},
 		{name: "path", opts: Options{Path: path}, wantSource: "kubeconfig-path " + path, wantToken: "s3cr3t-token-value"},
-		{name: "missing path", opts: Options{Path: filepath.Join(dir, "missing")}, wantErr: "kubeconfig from kubeconfig-path"},
-		{name: "env", opts: Options{EnvPath: path}, wantSource: "KUBECONFIG"},
+		{name: "missing path", opts: Options{Path: filepath.Join(dir, "missing")}, wantErr: `input "kubeconfig-path" names ` + filepath.Join(dir, "missing") + ", which does not exist in the action's container"},
+		{name: "env", opts: Options{EnvPath: path}, wantSource: "KUBECONFIG " + path},
+		{name: "env with one missing file", opts: Options{EnvPath: filepath.Join(dir, "missing") + ":" + path}, wantSource: "KUBECONFIG " + filepath.Join(dir, "missing") + ":" + path},
+		{name: "env all missing", opts: Options{EnvPath: "/home/runner/.kube/config"}, wantErr: "KUBECONFIG names /home/runner/.kube/config, which does not exist in the action's container. A container action sees only the workspace"},
 		{name: "nothing at all", opts: Options{InCluster: noCluster}, wantErr: "no Kubernetes credentials"},
 		{name: "in cluster", opts: Options{InCluster: func() (*rest.Config, error) { return &rest.Config{Host: "https://127.0.0.1:1", BearerToken: "t"}, nil }, Namespace: "x"}, wantSource: "in-cluster service account", wantToken: "t"},
 	}

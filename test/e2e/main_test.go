@@ -24,6 +24,8 @@ type harness struct {
 	binary     string // the compiled action
 	kubeconfig []byte // content of $E2E_KUBECONFIG
 	skip       string // why the tests are skipped ("" when they run)
+	image      string // the action's image ($E2E_IMAGE), run by the image tests
+	imageSkip  string // why the image tests are skipped ("" when they run)
 }
 
 var h harness
@@ -39,6 +41,9 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	h.repoRoot = root
+	if h.image = os.Getenv("E2E_IMAGE"); h.image == "" {
+		h.imageSkip = "E2E_IMAGE is not set: build the image with `make image` and set E2E_IMAGE=helm-deploy-action:dev (make test does both)"
+	}
 	path := os.Getenv("E2E_KUBECONFIG")
 	if path == "" {
 		h.skip = "E2E_KUBECONFIG is not set: start the local cluster with `make cluster-up` and run " +
@@ -77,6 +82,15 @@ func buildAction(root, out string) error {
 		return fmt.Errorf("go build the action: %w\n%s", err, b)
 	}
 	return nil
+}
+
+// needImage skips the test when no cluster or no image was given.
+func needImage(t *testing.T) {
+	t.Helper()
+	needCluster(t)
+	if h.imageSkip != "" {
+		t.Skip(h.imageSkip)
+	}
 }
 
 // needCluster skips the test when no cluster was given.
