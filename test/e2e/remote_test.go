@@ -50,6 +50,12 @@ func packageChart(t *testing.T, chartDir, dir string) (*chart.Chart, string) {
 // and returns its host:port.
 func startRegistry(t *testing.T) string {
 	t.Helper()
+	return runRegistry(t, true)
+}
+
+// runRegistry runs an in-memory OCI registry on 127.0.0.1, with htpasswd auth when auth is set.
+func runRegistry(t *testing.T, auth bool) string {
+	t.Helper()
 	dir := t.TempDir()
 	hash, err := bcrypt.GenerateFromPassword([]byte(remotePassword), bcrypt.MinCost)
 	if err != nil {
@@ -72,7 +78,9 @@ func startRegistry(t *testing.T) string {
 	cfg.Log.Level = "error"
 	cfg.Log.AccessLog.Disabled = true
 	cfg.Storage = configuration.Storage{"inmemory": configuration.Parameters{}}
-	cfg.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "hda-e2e", "path": htpasswd}}
+	if auth {
+		cfg.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "hda-e2e", "path": htpasswd}}
+	}
 	reg, err := distregistry.NewRegistry(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("registry: %v", err)
