@@ -29,8 +29,12 @@ unit:
 	go vet ./...
 	go test ./...
 
+## lint: go vet, staticcheck and actionlint (tools/go.mod), also over action.yml
+lint:
+	scripts/lint.sh
+
 e2e:
-	E2E_KUBECONFIG=$$($(MAKE) -s cluster-kubeconfig) go test -tags e2e -count=1 -timeout 30m ./test/e2e/
+	E2E_IMAGE=helm-deploy-action:dev E2E_KUBECONFIG=$$($(MAKE) -s cluster-kubeconfig) go test -tags e2e -count=1 -timeout 30m ./test/e2e/
 
 bench:
 	bench/run.sh

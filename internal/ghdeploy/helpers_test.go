@@ -28,14 +28,6 @@ func (s *sleeps) all() []time.Duration {
 	return append([]time.Duration(nil), s.d...)
 }
 
-func (s *sleeps) total() time.Duration {
-	var sum time.Duration
-	for _, d := range s.all() {
-		sum += d
-	}
-	return sum
-}
-
 // newFake starts a fake GitHub and a Client talking to it.
 func newFake(t *testing.T, mod func(*Options)) (*ghfake.Server, *Client, *sleeps) {
 	t.Helper()

@@ -16,7 +16,6 @@ import (
 // recordLogRequests records every log request's options.
 type recordLogRequests struct {
 	mu   sync.Mutex
-	reqs []string // "pod container follow previous since"
 	opts []*corev1.PodLogOptions
 }
 
