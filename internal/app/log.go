@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/safetext"
 )
 
 // Log prints to the job log through the Actions toolkit. Everything except the add-mask
@@ -53,19 +55,27 @@ func (l *Log) Redact(s string) string { return l.masker.redact(s) }
 // Writer is the masked job-log writer, for leaves that print (rollout logs, events).
 func (l *Log) Writer() io.Writer { return l.masker }
 
-func (l *Log) Infof(format string, args ...any)    { l.act.Infof(format, args...) }
-func (l *Log) Debugf(format string, args ...any)   { l.act.Debugf(format, args...) }
-func (l *Log) Warningf(format string, args ...any) { l.act.Warningf(format, args...) }
-func (l *Log) Group(title string)                  { l.act.Group(title) }
+// The printing methods format their message, mask it and pass it through safetext, the one
+// sanitizer of untrusted text (errors of the API server and Helm, identities, pod text), so no
+// line of it can be a workflow command; the toolkit then adds the action's own command syntax.
+
+func (l *Log) Infof(format string, args ...any)    { l.act.Infof("%s", l.safe(format, args)) }
+func (l *Log) Debugf(format string, args ...any)   { l.act.Debugf("%s", l.safe(format, args)) }
+func (l *Log) Warningf(format string, args ...any) { l.act.Warningf("%s", l.safe(format, args)) }
+func (l *Log) Group(title string)                  { l.act.Group(l.safe("%s", []any{title})) }
 func (l *Log) EndGroup()                           { l.act.EndGroup() }
 
 // Errorf prints an ::error annotation with a title.
 func (l *Log) Errorf(title, format string, args ...any) {
 	a := l.act
 	if title != "" {
-		a = a.WithFieldsMap(map[string]string{"title": title})
+		a = a.WithFieldsMap(map[string]string{"title": safetext.Lines(title)})
 	}
-	a.Errorf(format, args...)
+	a.Errorf("%s", l.safe(format, args))
+}
+
+func (l *Log) safe(format string, args []any) string {
+	return safetext.Lines(l.masker.redact(fmt.Sprintf(format, args...)))
 }
 
 // SetOutput writes a step output; it reports an error instead of panicking when GITHUB_OUTPUT

@@ -1,6 +1,8 @@
 package rollout
 
 import (
+	"github.com/helmdeploy/helm-deploy-action/internal/safetext"
+
 	"context"
 	"errors"
 	"fmt"
@@ -116,10 +118,10 @@ func New(o Options) *Tracker {
 	return &Tracker{opts: o, tick: 100 * time.Millisecond, seenEvents: map[string]bool{}}
 }
 
-// println masks text and writes it to Out line by line. Carriage returns are
-// dropped, and a line that would start a workflow command ("::") is
-// defused with a "> " prefix: log lines and event messages come from the
-// cluster and must not be able to issue commands to the runner.
+// println masks text and writes it to Out line by line through safetext, the
+// one sanitizer of untrusted text: log lines, termination messages and event
+// messages come from the cluster and must not be able to issue commands to
+// the runner.
 func (t *Tracker) println(format string, args ...any) {
 	t.write(fmt.Sprintf(format, args...), false)
 }
@@ -131,13 +133,19 @@ func (t *Tracker) command(format string, args ...any) {
 }
 
 func (t *Tracker) write(s string, isCommand bool) {
-	s = t.opts.Mask(strings.ReplaceAll(s, "\r", ""))
 	var b strings.Builder
-	for i, line := range strings.Split(s, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "::") && !(isCommand && i == 0) {
-			line = "> " + line
-		}
-		b.WriteString(line)
+	if isCommand {
+		// Our own command: one line whose data is escaped; "##[" in it is defused too, so
+		// the legacy parser finds nothing even if the runner rejected the command.
+		cmd, rest, _ := strings.Cut(t.opts.Mask(s), "\n")
+		b.WriteString(strings.ReplaceAll(safetext.Clean(cmd), "##[", "## ["))
+		b.WriteByte('\n')
+		s = rest
+	} else {
+		s = t.opts.Mask(s)
+	}
+	if s != "" || !isCommand {
+		b.WriteString(safetext.Lines(s))
 		b.WriteByte('\n')
 	}
 	t.outMu.Lock()

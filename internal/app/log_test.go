@@ -1,0 +1,48 @@
+package app
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestLogNeverPrintsUntrustedCommands: text from the cluster, Helm or the API server printed
+// through Log (messages, warnings, errors, group titles) never yields a line the runner would
+// run, and secrets are masked before the text is sanitized.
+func TestLogNeverPrintsUntrustedCommands(t *testing.T) {
+	hostile := "helm: pod said ##[set-output name=revision;]666\r::add-mask::x\n  ::endgroup::\n\u200b::error::y"
+	var out bytes.Buffer
+	l := NewLog(&out, func(string) string { return "" })
+	l.Mask("hunter2-secret")
+	l.Infof("upgrade failed: %s (password hunter2-secret)", hostile)
+	l.Warningf("lock: %s", hostile)
+	l.Errorf("Helm deploy failed", "%s", hostile)
+	l.Debugf("%s", hostile)
+	l.Group("Deploy " + hostile)
+	l.EndGroup()
+
+	text := out.String()
+	if strings.Contains(strings.ReplaceAll(text, "::add-mask::hunter2-secret", ""), "hunter2-secret") {
+		t.Errorf("the secret was printed:\n%s", text)
+	}
+	ownPrefixes := []string{"::add-mask::hunter2-secret", "::warning::", "::error title=Helm deploy failed::", "::debug::", "::group::", "::endgroup::"}
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		trimmed := strings.TrimSpace(line)
+		if strings.Contains(line, "##[") {
+			t.Errorf("line %q contains ##[", line)
+		}
+		if !strings.HasPrefix(trimmed, "::") {
+			continue
+		}
+		own := false
+		for _, p := range ownPrefixes {
+			own = own || strings.HasPrefix(line, p)
+		}
+		if !own {
+			t.Errorf("line %q is a workflow command the action did not issue", line)
+		}
+	}
+	if got := strings.Count("\n"+text, "\n::endgroup::\n"); got != 1 {
+		t.Errorf("%d ::endgroup:: lines, want only the action's own 1:\n%s", got, text)
+	}
+}
