@@ -2,8 +2,11 @@ package app
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/config"
 )
 
 // TestLogNeverPrintsUntrustedCommands: text from the cluster, Helm or the API server printed
@@ -44,5 +47,45 @@ func TestLogNeverPrintsUntrustedCommands(t *testing.T) {
 	}
 	if got := strings.Count("\n"+text, "\n::endgroup::\n"); got != 1 {
 		t.Errorf("%d ::endgroup:: lines, want only the action's own 1:\n%s", got, text)
+	}
+}
+
+// A secret value holding a certificate and its private key is masked; a bare certificate is
+// not (it is public, and masking it would hide nothing but make logs unreadable).
+func TestMaskableCertificates(t *testing.T) {
+	const cert = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUY2VydA==\n-----END CERTIFICATE-----\n"
+	const key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKeyMaterialS3cr3t==\n-----END EC PRIVATE KEY-----\n"
+	tests := []struct {
+		name, value string
+		masked      bool
+	}{
+		{"certificate", cert, false},
+		{"certificate and key", cert + key, true},
+		{"key", key, true},
+		{"base64 certificate", base64.StdEncoding.EncodeToString([]byte(cert)), false},
+		{"base64 certificate and key", base64.StdEncoding.EncodeToString([]byte(cert + key)), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := maskable(&config.Config{Secrets: []string{tc.value}}, "")
+			if masked := len(got) == 1; masked != tc.masked {
+				t.Errorf("masked = %v, want %v", masked, tc.masked)
+			}
+			if !tc.masked {
+				return
+			}
+			var out bytes.Buffer
+			l := NewLog(&out, func(string) string { return "" })
+			l.Mask(got...)
+			l.Infof("value: %s", tc.value)
+			for _, line := range strings.Split(out.String(), "\n") {
+				if strings.HasPrefix(line, "::add-mask::") {
+					continue
+				}
+				if strings.Contains(line, "KeyMaterial") || strings.Contains(line, strings.TrimSpace(tc.value)) {
+					t.Errorf("the key is printed: %q", line)
+				}
+			}
+		})
 	}
 }

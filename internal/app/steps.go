@@ -62,8 +62,13 @@ func maskable(cfg *config.Config, rawKubeconfig string) []string {
 	return out
 }
 
-// isCertificate tells a public certificate (PEM, or base64 of PEM as in client-certificate-data).
+// isCertificate tells a public certificate (PEM, or base64 of PEM as in client-certificate-data)
+// with no private key: a value holding a key block (a certificate bundled with its key) is a
+// secret and is masked.
 func isCertificate(v string) bool {
+	if strings.Contains(v, "PRIVATE KEY") {
+		return false
+	}
 	if strings.Contains(v, "-----BEGIN CERTIFICATE-----") {
 		return true
 	}

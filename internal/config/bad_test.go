@@ -29,6 +29,8 @@ func TestParseBadInputs(t *testing.T) {
 		{name: "chart https url", vars: map[string]string{"chart": "https://example.com/c.tgz"}, want: []string{"chart"}, reason: "https://"},
 		{name: "chart oci without host", vars: map[string]string{"chart": "oci:///path"}, want: []string{"chart"}},
 		{name: "chart oci without path", vars: map[string]string{"chart": "oci://registry.example.com"}, want: []string{"chart"}},
+		{name: "oci chart with credentials", vars: map[string]string{"chart": "oci://bot:ghp_ociT0kenValue@ghcr.io/org/charts/web"}, want: []string{"chart"}, secret: "ghp_ociT0kenValue", reason: "must not contain credentials"},
+		{name: "oci chart with a user only", vars: map[string]string{"chart": "oci://ghp_userT0ken@ghcr.io/org/charts/web"}, want: []string{"chart"}, secret: "ghp_userT0ken", reason: "must not contain credentials"},
 		{name: "oci chart with repository", vars: map[string]string{"chart": "oci://r.example.com/c/web", "repository": "https://charts.example.com"}, want: []string{"repository"}},
 		{name: "chart escapes workspace", vars: map[string]string{"chart": "../outside"}, want: []string{"chart"}, reason: "leaves the workspace"},
 		{name: "chart path with repository", vars: map[string]string{"chart": "bitnami/nginx", "repository": "https://charts.example.com"}, want: []string{"chart"}},

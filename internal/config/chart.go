@@ -65,7 +65,11 @@ func (r *reader) chart(workspace string) ChartSpec {
 		// Helm recognises only the lower-case scheme.
 		spec.Kind, spec.Ref = ChartOCI, "oci://"+chart[len("oci://"):]
 		u, err := url.Parse(chart)
-		if err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" || u.RawQuery != "" || u.Fragment != "" {
+		switch {
+		case err == nil && u.User != nil:
+			spec.Ref = redactURL(chart)
+			r.fail("chart", spec.Ref, "must not contain credentials: use repository-username and repository-password, which are masked")
+		case err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" || u.RawQuery != "" || u.Fragment != "":
 			r.fail("chart", chart, "%q is not a valid OCI reference: use oci://host/path/chart", chart)
 		}
 		if repo != "" {
@@ -141,10 +145,11 @@ func (r *reader) checkCredentials(spec ChartSpec) {
 	}
 }
 
-// redactURL hides the password of a URL with credentials.
+// redactURL hides the user name and password of a URL with credentials.
 func redactURL(s string) string {
 	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
+		u.User = url.User("***") // a user name can be a token too
+		return u.String()
 	}
 	return s
 }
