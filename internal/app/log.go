@@ -74,6 +74,15 @@ func (l *Log) Errorf(title, format string, args ...any) {
 	a.Errorf("%s", l.safe(format, args))
 }
 
+// Command prints one workflow command line the action built itself with its data and
+// properties escaped (rollout annotations). It is masked; "##[" and line breaks in it are
+// defused so that nothing but this one command can come out of it.
+func (l *Log) Command(line string) {
+	line = safetext.Clean(l.masker.redact(line))
+	line = strings.ReplaceAll(strings.ReplaceAll(line, "\n", "%0A"), "##[", "## [")
+	_, _ = io.WriteString(l.masker, line+"\n")
+}
+
 func (l *Log) safe(format string, args []any) string {
 	return safetext.Lines(l.masker.redact(fmt.Sprintf(format, args...)))
 }

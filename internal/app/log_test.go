@@ -21,6 +21,7 @@ func TestLogNeverPrintsUntrustedCommands(t *testing.T) {
 	l.Warningf("lock: %s", hostile)
 	l.Errorf("Helm deploy failed", "%s", hostile)
 	l.Debugf("%s", hostile)
+	l.Command("::error title=Rollout failed::" + hostile)
 	l.Group("Deploy " + hostile)
 	l.EndGroup()
 
@@ -28,7 +29,7 @@ func TestLogNeverPrintsUntrustedCommands(t *testing.T) {
 	if strings.Contains(strings.ReplaceAll(text, "::add-mask::hunter2-secret", ""), "hunter2-secret") {
 		t.Errorf("the secret was printed:\n%s", text)
 	}
-	ownPrefixes := []string{"::add-mask::hunter2-secret", "::warning::", "::error title=Helm deploy failed::", "::debug::", "::group::", "::endgroup::"}
+	ownPrefixes := []string{"::add-mask::hunter2-secret", "::warning::", "::error title=Helm deploy failed::", "::error title=Rollout failed::", "::debug::", "::group::", "::endgroup::"}
 	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		trimmed := strings.TrimSpace(line)
 		if strings.Contains(line, "##[") {

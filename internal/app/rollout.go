@@ -84,7 +84,7 @@ func newTracking(s *State) *tracking {
 func lint(s *State) func(manifest string) {
 	return func(manifest string) {
 		for _, w := range rollout.Lint(manifest) {
-			s.Log.Infof("%s", w.Annotation())
+			s.Log.Command(w.Annotation())
 			s.Warnings = append(s.Warnings, s.Log.Redact(fmt.Sprintf("%s: %s", w.Resource, w.Message)))
 		}
 	}
@@ -98,5 +98,5 @@ func diagnose(s *State, w *tracking) {
 		return
 	}
 	s.Failure = fe
-	s.Log.Infof("%s", fe.Annotation())
+	s.Log.Command(fe.Annotation())
 }

@@ -239,3 +239,25 @@ func TestImageGitHubDeployment(t *testing.T) {
 		t.Errorf("traffic off GitHub's OpenAPI description: %v", v)
 	}
 }
+
+// TestImageOCIChart pulls the chart from an OCI registry with basic auth on 127.0.0.1: Helm's
+// registry client logs in and caches under HOME (/github/home), the only writable home there is.
+func TestImageOCIChart(t *testing.T) {
+	needImage(t)
+	t.Parallel()
+	host, ch := pushWebChart(t)
+	cs := clientset(t)
+	ns := newNamespace(t, cs)
+	d := newRunnerDirs(t)
+	r := startImage(t, "oci", d, map[string]string{
+		"release": "web", "namespace": ns, "chart": "oci://" + host + "/charts/" + ch.Metadata.Name,
+		"version": ch.Metadata.Version, "repository-username": remoteUser, "repository-password": remotePassword,
+		"values": "replicaCount: 1\n", "min-ready-seconds": "0",
+	}).result(t, runLimit).mustSucceed(t)
+	checkOutputs(t, cs, r, ns, "web", webChart)
+	for _, line := range strings.Split(r.Stdout, "\n") {
+		if strings.Contains(line, remotePassword) && !strings.HasPrefix(line, "::add-mask::") {
+			t.Errorf("the registry password is printed: %q", line)
+		}
+	}
+}

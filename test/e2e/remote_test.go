@@ -113,9 +113,10 @@ func runRegistry(t *testing.T, auth bool) string {
 	}
 }
 
-func TestOCIChart(t *testing.T) {
-	needCluster(t)
-	t.Parallel()
+// pushWebChart packages the web chart and pushes it to an OCI registry with basic auth on
+// 127.0.0.1; it returns the registry's host:port and the chart.
+func pushWebChart(t *testing.T) (string, *chart.Chart) {
+	t.Helper()
 	host := startRegistry(t)
 	ch, tgz := packageChart(t, webChart, t.TempDir())
 	data, err := os.ReadFile(tgz)
@@ -132,6 +133,13 @@ func TestOCIChart(t *testing.T) {
 	if _, err := rc.Push(data, ref); err != nil {
 		t.Fatalf("push %s: %v", ref, err)
 	}
+	return host, ch
+}
+
+func TestOCIChart(t *testing.T) {
+	needCluster(t)
+	t.Parallel()
+	host, ch := pushWebChart(t)
 	cs := clientset(t)
 	ns := newNamespace(t, cs)
 
