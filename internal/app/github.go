@@ -86,16 +86,12 @@ func (reportGitHub) Run(ctx context.Context, s *State) error {
 		t.Success(ctx)
 	case errors.Is(s.Err, ErrCancelled):
 		if t.ID() != 0 || s.DeployStarted {
-			t.Error(ctx, "Cancelled: "+firstLine(s.Log.Redact(s.Err.Error())))
+			t.Error(ctx, "Cancelled")
 		}
 	case s.DeployStarted:
-		reason := firstLine(s.Log.Redact(s.Err.Error()))
-		if s.Failure != nil {
-			reason = s.Log.Redact(s.Failure.Headline()) // the rollout's diagnosis, not Helm's wrapping
-		}
-		t.Failure(ctx, reason)
+		t.Failure(ctx, githubReason(s))
 	case t.ID() != 0:
-		t.Error(ctx, firstLine(s.Log.Redact(s.Err.Error())))
+		t.Error(ctx, githubReason(s))
 	}
 	if id := t.ID(); id != 0 {
 		s.Log.Infof("GitHub deployment %d: %s", id, t.URL())
@@ -106,13 +102,23 @@ func (reportGitHub) Run(ctx context.Context, s *State) error {
 	return nil
 }
 
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// githubReason is the status description posted to GitHub, where anyone who can read the
+// repository sees it. It is composed of our own words and object names only (the rollout's
+// brief diagnosis, or the step that failed), never of error texts that may quote a workload,
+// a rendered manifest or a secret, and it is redacted in every encoding the masker knows.
+func githubReason(s *State) string {
+	if s.Failure != nil {
+		return s.Log.Redact(s.Failure.Brief())
 	}
-	return s
+	step := "The deploy"
+	for _, r := range s.Steps {
+		if r.Err != nil {
+			step = r.Name
+		}
+	}
+	return s.Log.Redact(step + " failed; the reason is in the run's log")
 }
+
 
 func (s *State) ghQueued(ctx context.Context) {
 	if s.GitHub != nil {

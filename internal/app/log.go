@@ -3,9 +3,7 @@ package app
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
-	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -108,41 +106,3 @@ func recoverTo(err *error, file string) {
 	}
 }
 
-type masker struct {
-	mu      sync.Mutex
-	w       io.Writer
-	secrets []string
-}
-
-func (m *masker) add(s string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, x := range m.secrets {
-		if x == s {
-			return false
-		}
-	}
-	m.secrets = append(m.secrets, s)
-	sort.Slice(m.secrets, func(i, j int) bool { return len(m.secrets[i]) > len(m.secrets[j]) })
-	return true
-}
-
-func (m *masker) redact(s string) string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, x := range m.secrets {
-		s = strings.ReplaceAll(s, x, "***")
-	}
-	return s
-}
-
-// Write masks p and writes it whole; callers write whole lines.
-func (m *masker) Write(p []byte) (int, error) {
-	out := m.redact(string(p))
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, err := io.WriteString(m.w, out); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}

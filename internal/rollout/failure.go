@@ -20,6 +20,17 @@ type FailureError struct {
 // Headline is the one-line diagnosis (the first line of Error), suitable for
 // a failure-reason output.
 func (e *FailureError) Headline() string {
+	b := e.Brief()
+	if m := e.Verdict.Message; m != "" {
+		b += ": " + strings.Join(strings.Fields(m), " ")
+	}
+	return b
+}
+
+// Brief is the diagnosis from our own words and the object's names only (resource, reason,
+// pod, container, exit code, restarts), without any text the workload wrote: what may leave
+// the job (GitHub deployment statuses).
+func (e *FailureError) Brief() string {
 	v := e.Verdict
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", orDefault(v.Resource, "rollout"), v.Reason)
@@ -38,9 +49,6 @@ func (e *FailureError) Headline() string {
 	}
 	if len(where) > 0 {
 		fmt.Fprintf(&b, " (%s)", strings.Join(where, ", "))
-	}
-	if v.Message != "" {
-		fmt.Fprintf(&b, ": %s", strings.Join(strings.Fields(v.Message), " "))
 	}
 	return b.String()
 }
