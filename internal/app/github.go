@@ -119,7 +119,6 @@ func githubReason(s *State) string {
 	return s.Log.Redact(step + " failed; the reason is in the run's log")
 }
 
-
 func (s *State) ghQueued(ctx context.Context) {
 	if s.GitHub != nil {
 		s.GitHub.Queued(ctx)

@@ -105,4 +105,3 @@ func recoverTo(err *error, file string) {
 		*err = fmt.Errorf("cannot write %s: %v", file, r)
 	}
 }
-
