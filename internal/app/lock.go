@@ -32,8 +32,17 @@ func (acquireLock) Run(ctx context.Context, s *State) error {
 		Holder:    holder(s),
 		TTL:       c.LockTTL,
 		OnWait: func(i lock.Info) {
-			s.Log.Infof("release %q is being deployed by %s (since %s, renewed %s ago); waiting up to %s",
-				c.Release, i.Identity, i.Acquired.Format(time.RFC3339), time.Since(i.Renewed).Round(time.Second), c.LockTimeout)
+			ttl := c.LockTTL
+			if i.DurationSeconds > 0 {
+				ttl = time.Duration(i.DurationSeconds) * time.Second // the holder's own
+			}
+			silent := "unknown"
+			if i.Silent > 0 {
+				silent = i.Silent.Round(time.Second).String()
+			}
+			s.Log.Infof("release %q is being deployed by %s (since %s; last renewed %s ago by the API server's clock); "+
+				"waiting up to %s for it to finish, or until it goes %s without renewing (then it is taken over)",
+				c.Release, i.Identity, i.Acquired.Format(time.RFC3339), silent, c.LockTimeout, ttl)
 			if u := i.RunURL(); u != "" {
 				s.Log.Infof("  that run: %s", u)
 			}

@@ -168,6 +168,13 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		opts.Waiter = tr
 	}
 	opts.Inspect = lint(s)
+	if s.Lock != nil {
+		// A Lease deleted or taken by hand since the last renewal must stop us before Helm
+		// writes, not a renewal period later.
+		if err := s.Lock.Verify(ctx); err != nil {
+			return fmt.Errorf("release lock checked before Helm writes: %w", err)
+		}
+	}
 	s.ghInProgress(ctx)
 	s.DeployStarted = true
 	res, err := s.Deployer.Run(ctx, opts)

@@ -16,8 +16,10 @@ import (
 
 // Acquire takes the release lock, waiting up to timeout while someone else
 // holds it (0: fail at once with *HeldError). The lock is free when the Lease
-// does not exist, has no holder, or is stale: unchanged for its full duration
-// as observed on this process's clock since it first saw that record.
+// does not exist, has no holder, or is stale: not written for its full
+// duration, measured on the API server's clock (see servertime.go), or, when
+// the server gives no timestamps, unchanged for its full duration on this
+// process's clock since it first saw that record.
 func Acquire(ctx context.Context, opts Options, timeout time.Duration) (*Held, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -98,7 +100,15 @@ func (a *acquirer) run(ctx context.Context) (*Held, error) {
 		info := infoOf(lease)
 		var previous *Info
 		if info.Identity != "" {
-			if a.obs.observe(lease, now, a.opts.TTL) && a.opts.OnWait != nil {
+			newHolder := a.obs.observe(lease, now, a.opts.TTL)
+			// The server's clock says how long the holder has already been silent: a
+			// dead holder's Lease is taken over at once, whatever lock-timeout is, and the
+			// local stale timer counts from the last write instead of from now.
+			if silence, ok := a.serverSilence(ctx, lease); ok {
+				a.obs.silentFor(silence, now)
+				info.Silent = silence
+			}
+			if newHolder && a.opts.OnWait != nil && !a.obs.stale(now) {
 				a.opts.OnWait(info)
 			}
 			if !a.obs.stale(now) {

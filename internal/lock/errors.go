@@ -52,7 +52,8 @@ func (e *HeldError) Error() string {
 	} else {
 		b.WriteString(", raise lock-timeout")
 	}
-	fmt.Fprintf(&b, ", or, only if you are sure no deploy is running, delete the Lease: kubectl -n %s delete lease %s", e.Namespace, e.Lease)
+	fmt.Fprintf(&b, ", or, only if you are sure no deploy is running, delete the Lease: kubectl -n %s delete lease %s "+
+		"(a deploy still running then loses the lock and is stopped)", e.Namespace, e.Lease)
 	return b.String()
 }
 

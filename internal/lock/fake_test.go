@@ -38,6 +38,9 @@ type fakeAPI struct {
 	cs    *fake.Clientset
 	clock *clocktesting.FakeClock
 	rv    atomic.Int64
+	// serverNow, when set, is the API server's clock: dry-run creates return it as their
+	// creationTimestamp (whole seconds, as the server does). Unset, they return no timestamp.
+	serverNow func() time.Time
 }
 
 func newFakeAPI(t *testing.T) *fakeAPI {
@@ -46,6 +49,13 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	f.rv.Store(100)
 	f.cs.PrependReactor("create", "leases", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		l := a.(k8stesting.CreateAction).GetObject().(*coordinationv1.Lease).DeepCopy()
+		if ca, ok := a.(k8stesting.CreateActionImpl); ok && len(ca.CreateOptions.DryRun) > 0 {
+			l.Name = l.GenerateName + "x1y2z"
+			if f.serverNow != nil {
+				l.CreationTimestamp = metav1.NewTime(f.serverNow().Truncate(time.Second))
+			}
+			return true, l, nil
+		}
 		l.ResourceVersion = strconv.FormatInt(f.rv.Add(1), 10)
 		if err := f.cs.Tracker().Create(leaseGVR, l, l.Namespace); err != nil {
 			return true, nil, err

@@ -286,3 +286,27 @@ func (h *Held) Release(ctx context.Context) error {
 	}
 	return fmt.Errorf("lock: release Lease %s/%s: it kept changing", h.opts.Namespace, h.name)
 }
+
+// Verify reads the Lease and checks this run still holds it, right before a write that must
+// not overlap another run's (Helm's). A Lease deleted or taken by hand since the last renewal
+// is found here rather than at the next renewal: the lock is marked lost (Context ends) and the
+// error says so. A failed read is not a loss; renewals keep deciding that.
+func (h *Held) Verify(ctx context.Context) error {
+	if h.isLost() {
+		return h.Err()
+	}
+	cur, err := h.get(ctx)
+	var lost error
+	switch {
+	case apierrors.IsNotFound(err):
+		lost = h.lostErr("was deleted")
+	case err != nil:
+		return nil
+	case infoOf(cur).Identity != h.identity:
+		lost = h.lostErr(fmt.Sprintf("is now held by %q", infoOf(cur).Identity))
+	default:
+		return nil
+	}
+	h.noteLost(lost.Error())
+	return h.Err()
+}

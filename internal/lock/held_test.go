@@ -271,3 +271,52 @@ func TestReleaseLeavesALeaseTakenBeforeAnyRenewalNoticed(t *testing.T) {
 		t.Fatal("Lost not closed after Release found the Lease taken")
 	}
 }
+
+// Verify finds a Lease deleted or taken by hand before the next renewal: the lock is lost at
+// once and its Context ends, so Helm never writes under two holders.
+func TestHeldVerify(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(t *testing.T, api *fakeAPI)
+		lost   string // "" when Verify must pass
+	}{
+		{name: "still ours", change: func(*testing.T, *fakeAPI) {}},
+		{name: "deleted by hand", change: func(t *testing.T, api *fakeAPI) {
+			if err := api.cs.CoordinationV1().Leases(testNS).Delete(context.Background(), LeaseName(testRelease), metav1.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}, lost: "was deleted"},
+		{name: "taken by another run", change: func(t *testing.T, api *fakeAPI) {
+			l := api.lease(t)
+			other := "someone-else"
+			l.Spec.HolderIdentity = &other
+			if _, err := api.write(l); err != nil {
+				t.Fatal(err)
+			}
+		}, lost: `is now held by "someone-else"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newFakeAPI(t)
+			h := mustAcquire(t, api.opts(holderA))
+			defer func() { _ = h.Release(context.Background()) }()
+			ctx := h.Context(context.Background())
+			tc.change(t, api)
+			err := h.Verify(context.Background())
+			if tc.lost == "" {
+				if err != nil || ctx.Err() != nil {
+					t.Fatalf("Verify = %v (ctx %v), want the lock still held", err, ctx.Err())
+				}
+				return
+			}
+			if !errors.Is(err, ErrLost) || !strings.Contains(err.Error(), tc.lost) {
+				t.Fatalf("Verify = %v, want ErrLost saying %q", err, tc.lost)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+				t.Fatal("the lock's Context did not end after Verify found it lost")
+			}
+		})
+	}
+}

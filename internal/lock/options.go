@@ -47,6 +47,9 @@ type Info struct {
 	Acquired        time.Time
 	Renewed         time.Time
 	DurationSeconds int32
+	// Silent is how long the holder has not written the Lease, on the API server's clock
+	// (0: unknown).
+	Silent time.Duration
 }
 
 // RunURL is the holder's run URL from the Lease annotations, if any.
@@ -140,6 +143,15 @@ func (o *observer) observe(l *coordinationv1.Lease, now time.Time, fallback time
 		o.dur = time.Duration(info.DurationSeconds) * time.Second
 	}
 	return newHolder
+}
+
+// silentFor moves the observation back to when the holder last wrote, as measured on the
+// server (silence before local time now), so the record turns stale a full duration after that
+// write rather than after this process first saw it.
+func (o *observer) silentFor(silence time.Duration, now time.Time) {
+	if at := now.Add(-silence); at.Before(o.seenAt) {
+		o.seenAt = at
+	}
 }
 
 // staleAt is when the observed record becomes stale if nothing changes.

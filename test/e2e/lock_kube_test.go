@@ -58,3 +58,36 @@ func leaseHolder(l *coordinationv1.Lease) string {
 }
 
 func isPendingStatus(s string) bool { return strings.HasPrefix(s, "pending-") }
+
+// TestLockDeadHolderTakenOverWithLockTimeoutZero: a Lease whose holder died (no write for its
+// full duration, on the API server's clock) is taken over by a run with lock-timeout 0, which
+// is shorter than any TTL; one whose holder renews is not.
+func TestLockDeadHolderTakenOverWithLockTimeoutZero(t *testing.T) {
+	needCluster(t)
+	t.Parallel()
+	cs := clientset(t)
+	ns := newNamespace(t, cs)
+	dead := "other-org/other-repo run 95 attempt 1 job deploy #dead"
+	f := holdLease(t, cs, ns, "web", dead, 5*time.Second)
+	f.stopRenewing()
+	// The holder is now silent; the Lease turns stale 5 s after its last write. Until then a
+	// run with lock-timeout 0 must fail naming it.
+	early := runAction(t, webInputs(ns, "web", "message: early\n", map[string]string{"lock-timeout": "0"}))
+	if early.ExitCode == 0 || !strings.Contains(early.Outputs["failure-reason"], dead) {
+		t.Fatalf("a run while the holder may be alive exited %d, failure-reason %q", early.ExitCode, early.Outputs["failure-reason"])
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		r := runAction(t, webInputs(ns, "web", "message: late\n", map[string]string{"lock-timeout": "0"}))
+		if r.ExitCode == 0 {
+			if !strings.Contains(r.Stdout, "took over the stale lock of "+dead) {
+				t.Errorf("the run did not say it took over the dead holder's lock:\n%s", r.Stdout)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a Lease silent for a minute was never taken over with lock-timeout 0:\n%s", r.Stdout)
+		}
+		time.Sleep(time.Second) // the Lease turns stale with the passing of time, nothing to wait on
+	}
+}
