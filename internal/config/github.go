@@ -76,9 +76,9 @@ func defaultRef(getenv func(string) string) string {
 func (r *reader) rollout() RolloutSpec {
 	s := RolloutSpec{
 		FailuresAllowed:   r.nonNegativeInt("failures-allowed"),
-		MinReady:          r.secondsOrDuration("min-ready-seconds"),
+		MinReady:          r.secondsOrDuration("min-ready-seconds", minReadyLimit),
 		Logs:              r.enum("logs", "all", "failed", "none"),
-		LogLinesOnFailure: r.nonNegativeInt("log-lines-on-failure"),
+		LogLinesOnFailure: r.boundedInt("log-lines-on-failure", MaxLogLinesOnFailure, "read longer logs with kubectl logs or the cluster's logging"),
 	}
 	raw := r.str("log-containers")
 	for _, line := range splitLines(raw) {

@@ -59,6 +59,27 @@ type Config struct {
 // MinLockTTL is the shortest lock-ttl accepted.
 const MinLockTTL = 5 * time.Second
 
+// Upper limits of the inputs, far above what a real deploy needs, so that a
+// typo (an extra zero, a unit of h for m) fails at once with a clear error.
+const (
+	// MaxTimeout bounds timeout and lock-timeout: a GitHub-hosted job is
+	// stopped after 6h.
+	MaxTimeout = 6 * time.Hour
+	// MaxLockTTL bounds lock-ttl: a lock left by a killed run blocks the
+	// release for this long.
+	MaxLockTTL = 10 * time.Minute
+	// MaxMinReady bounds min-ready-seconds.
+	MaxMinReady = time.Hour
+	// MaxLogLinesOnFailure bounds log-lines-on-failure.
+	MaxLogLinesOnFailure = 10000
+)
+
+var (
+	timeoutLimit  = limit{MaxTimeout, "a GitHub-hosted job is stopped after 6h anyway"}
+	lockTTLLimit  = limit{MaxLockTTL, "a lock left by a killed run blocks the release this long; a live run renews its lock however long it deploys"}
+	minReadyLimit = limit{MaxMinReady, "the stability window runs inside the deploy; watch longer with monitoring"}
+)
+
 // Parse reads and validates every input. On any problem it returns a nil
 // Config and all problems joined with errors.Join, each an *InputError.
 func Parse(getenv func(string) string) (*Config, error) {
@@ -76,12 +97,12 @@ func Parse(getenv func(string) string) (*Config, error) {
 		SecretValues:    r.mapping("secret-values"),
 		Atomic:          r.bool("atomic"),
 		Wait:            r.bool("wait"),
-		Timeout:         r.positiveDuration("timeout"),
+		Timeout:         r.positiveDuration("timeout", timeoutLimit),
 		CleanupOnFail:   r.bool("cleanup-on-fail"),
 		HistoryMax:      r.nonNegativeInt("history-max"),
 		DryRun:          r.bool("dry-run"),
-		LockTimeout:     r.duration("lock-timeout", 0),
-		LockTTL:         r.duration("lock-ttl", MinLockTTL),
+		LockTimeout:     r.duration("lock-timeout", 0, timeoutLimit),
+		LockTTL:         r.duration("lock-ttl", MinLockTTL, lockTTLLimit),
 		RecoverPending:  r.bool("recover-pending"),
 	}
 	kc := r.kubeconfig(ws)

@@ -159,6 +159,24 @@ func TestParseDurationsAndNumbers(t *testing.T) {
 	}
 }
 
+func TestParseUpperLimits(t *testing.T) {
+	c := parseOK(t, map[string]string{
+		"timeout": "6h", "lock-timeout": "360m", "lock-ttl": "10m", "min-ready-seconds": "3600", "log-lines-on-failure": "10000",
+	})
+	if c.Timeout != MaxTimeout || c.LockTimeout != MaxTimeout || c.LockTTL != MaxLockTTL || c.Rollout.MinReady != MaxMinReady || c.Rollout.LogLinesOnFailure != MaxLogLinesOnFailure {
+		t.Errorf("at the limits: timeout=%v lock-timeout=%v lock-ttl=%v rollout=%+v", c.Timeout, c.LockTimeout, c.LockTTL, c.Rollout)
+	}
+	for _, v := range []string{"1h", "+3600", "-0"} {
+		want := MaxMinReady
+		if v == "-0" {
+			want = 0
+		}
+		if got := parseOK(t, map[string]string{"min-ready-seconds": v}).Rollout.MinReady; got != want {
+			t.Errorf("min-ready-seconds %q = %v, want %v", v, got, want)
+		}
+	}
+}
+
 func TestParseLogContainers(t *testing.T) {
 	c := parseOK(t, map[string]string{"log-containers": "web, sidecar\n\r\ninit-db,\n"})
 	if want := []string{"web", "sidecar", "init-db"}; !reflect.DeepEqual(c.Rollout.LogContainers, want) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -40,8 +41,21 @@ func (r *reader) optBool(name string) *bool {
 
 const durationHint = "(examples: 90s, 5m, 1h)"
 
-// duration parses a Go duration of at least min.
-func (r *reader) duration(name string, min time.Duration) time.Duration {
+// limit is the largest value an input accepts, with the reason shown when a
+// value is over it (e.g. "a GitHub-hosted job is stopped after 6h anyway").
+type limit struct {
+	max time.Duration
+	why string
+}
+
+// overLimit reports v as larger than the limit: shown is the limit ("6h",
+// "3600 seconds"), use says what to write instead.
+func (r *reader) overLimit(name, v, shown, why, use string) {
+	r.fail(name, v, "%q is over the limit of %s (%s); use %s", v, shown, why, use)
+}
+
+// duration parses a Go duration of at least min and at most lim.max.
+func (r *reader) duration(name string, min time.Duration, lim limit) time.Duration {
 	v, _ := r.raw(name)
 	d, err := time.ParseDuration(v)
 	switch {
@@ -53,12 +67,14 @@ func (r *reader) duration(name string, min time.Duration) time.Duration {
 		} else {
 			r.fail(name, v, "%q is too short; it must be at least %s", v, min)
 		}
+	case d > lim.max:
+		r.overLimit(name, v, shortDuration(lim.max), lim.why, "at most "+shortDuration(lim.max))
 	}
 	return d
 }
 
-// positiveDuration parses a Go duration that must be greater than zero.
-func (r *reader) positiveDuration(name string) time.Duration {
+// positiveDuration parses a Go duration greater than zero and at most lim.max.
+func (r *reader) positiveDuration(name string, lim limit) time.Duration {
 	v, _ := r.raw(name)
 	d, err := time.ParseDuration(v)
 	switch {
@@ -66,23 +82,34 @@ func (r *reader) positiveDuration(name string) time.Duration {
 		r.fail(name, v, "%q is not a Go duration %s", v, durationHint)
 	case d <= 0:
 		r.fail(name, v, "%q must be greater than zero %s", v, durationHint)
+	case d > lim.max:
+		r.overLimit(name, v, shortDuration(lim.max), lim.why, "at most "+shortDuration(lim.max))
 	}
 	return d
 }
 
-// secondsOrDuration accepts a whole number of seconds or a Go duration >= 0.
-func (r *reader) secondsOrDuration(name string) time.Duration {
+// secondsOrDuration accepts a whole number of seconds or a Go duration, from
+// 0 to lim.max (a whole number of seconds).
+func (r *reader) secondsOrDuration(name string, lim limit) time.Duration {
 	v, _ := r.raw(name)
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
+	secs := int64(lim.max / time.Second)
+	shown := fmt.Sprintf("%d seconds", secs)
+	use := fmt.Sprintf("at most %d, or a Go duration up to %s", secs, shortDuration(lim.max))
+	digits := v
+	if v != "" && (v[0] == '+' || v[0] == '-') {
+		digits = v[1:]
+	}
+	if isDigits(digits) {
+		n, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case v[0] == '-' && strings.Trim(digits, "0") != "":
 			r.fail(name, v, "%q is negative; it must be 0 or more seconds", v)
-			return 0
+		case err != nil || n > secs:
+			r.overLimit(name, v, shown, lim.why, use)
+		default:
+			return time.Duration(n) * time.Second
 		}
-		if int64(n) > int64(1<<62)/int64(time.Second) {
-			r.fail(name, v, "%q is too large", v)
-			return 0
-		}
-		return time.Duration(n) * time.Second
+		return 0
 	}
 	d, err := time.ParseDuration(v)
 	switch {
@@ -90,8 +117,32 @@ func (r *reader) secondsOrDuration(name string) time.Duration {
 		r.fail(name, v, "%q is neither a whole number of seconds nor a Go duration %s", v, durationHint)
 	case d < 0:
 		r.fail(name, v, "%q is negative; it must be 0 or more", v)
+	case d > lim.max:
+		r.overLimit(name, v, shown, lim.why, use)
 	}
 	return d
+}
+
+// shortDuration prints d without zero minutes and seconds: 6h, 10m, 1h30m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// isDigits reports whether s is one or more ASCII decimal digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // nonNegativeInt parses a base-10 integer >= 0.
@@ -105,6 +156,18 @@ func (r *reader) nonNegativeInt(name string) int {
 		r.fail(name, v, "%q is negative; it must be 0 or more", v)
 	}
 	return n
+}
+
+// boundedInt parses a base-10 integer from 0 to max; why says why max.
+func (r *reader) boundedInt(name string, max int, why string) int {
+	v, _ := r.raw(name)
+	if isDigits(strings.TrimPrefix(v, "+")) {
+		if n, err := strconv.Atoi(v); err != nil || n > max {
+			r.overLimit(name, v, strconv.Itoa(max), why, "at most "+strconv.Itoa(max))
+			return 0
+		}
+	}
+	return r.nonNegativeInt(name)
 }
 
 // enum returns v if it is one of allowed (compared case-insensitively),

@@ -8,8 +8,14 @@ import (
 )
 
 // maxSetIndex bounds list indices in set keys so a typo cannot allocate a
-// huge list.
-const maxSetIndex = 9999
+// huge list; maxSetListEntries bounds the entries of all lists that set keys
+// build together, so many keys (or nested indices) cannot either. Longer
+// lists belong in values or a values file, written out as lists.
+const (
+	maxSetIndex       = 1000
+	maxSetListEntries = 10000
+	setListHint       = "write long lists out as a YAML list in values or a values file"
+)
 
 // segment is one step of a dotted set key: a map key or a list index.
 type segment struct {
@@ -65,12 +71,12 @@ func parseSetKey(key string) ([]segment, error) {
 				return nil, fmt.Errorf("key %q has an unclosed [", key)
 			}
 			digits := key[i+1 : i+end]
-			n, err := strconv.Atoi(digits)
-			if err != nil || n < 0 || strings.HasPrefix(digits, "+") {
+			if !isDigits(digits) {
 				return nil, fmt.Errorf("key %q: list index [%s] is not a whole number", key, digits)
 			}
-			if n > maxSetIndex {
-				return nil, fmt.Errorf("key %q: list index [%d] is larger than %d", key, n, maxSetIndex)
+			n, err := strconv.Atoi(digits)
+			if err != nil || n > maxSetIndex {
+				return nil, fmt.Errorf("key %q: list index [%s] is over the limit of %d; %s", key, digits, maxSetIndex, setListHint)
 			}
 			segs = append(segs, segment{index: n, isIdx: true})
 			i += end
@@ -108,6 +114,7 @@ func expandSet(flat map[string]any) (map[string]any, []error) {
 		errs  []error
 		done  []string
 		paths = map[string][]segment{}
+		room  = maxSetListEntries // list entries still allowed
 	)
 	for _, k := range keys {
 		path, err := parseSetKey(k)
@@ -115,8 +122,14 @@ func expandSet(flat map[string]any) (map[string]any, []error) {
 			errs = append(errs, err)
 			continue
 		}
-		next, ok := put(root, path, flat[k])
+		before := room
+		next, ok := put(root, path, flat[k], &room)
+		if !ok && room < 0 {
+			errs = append(errs, fmt.Errorf("key %q: the lists built from set keys would hold more than %d entries in all; %s", k, maxSetListEntries, setListHint))
+			break
+		}
 		if !ok {
+			room = before
 			errs = append(errs, fmt.Errorf("key %q conflicts with %s", k, conflictWith(path, done, paths)))
 			continue
 		}
@@ -151,8 +164,9 @@ func commonPrefix(a, b []segment) int {
 }
 
 // put stores val at path below cur (nil = nothing there yet) and returns the
-// updated node, or false when something incompatible is already there.
-func put(cur any, path []segment, val any) (any, bool) {
+// updated node, or false when something incompatible is already there or
+// when lists would grow by more than *room entries (then *room is -1).
+func put(cur any, path []segment, val any, room *int) (any, bool) {
 	if len(path) == 0 {
 		if cur == nil {
 			return val, true
@@ -163,7 +177,7 @@ func put(cur any, path []segment, val any) (any, bool) {
 			return cur, false
 		}
 		for k, v := range vm {
-			n, ok := put(cm[k], nil, v)
+			n, ok := put(cm[k], nil, v, room)
 			if !ok {
 				return cur, false
 			}
@@ -181,10 +195,15 @@ func put(cur any, path []segment, val any) (any, bool) {
 		default:
 			return cur, false
 		}
-		for len(list) <= s.index {
-			list = append(list, nil)
+		if grow := s.index + 1 - len(list); grow > 0 {
+			if grow > *room {
+				*room = -1
+				return cur, false
+			}
+			*room -= grow
+			list = append(list, make([]any, grow)...)
 		}
-		n, ok := put(list[s.index], path[1:], val)
+		n, ok := put(list[s.index], path[1:], val, room)
 		if !ok {
 			return cur, false
 		}
@@ -200,7 +219,7 @@ func put(cur any, path []segment, val any) (any, bool) {
 	default:
 		return cur, false
 	}
-	n, ok := put(m[s.name], path[1:], val)
+	n, ok := put(m[s.name], path[1:], val, room)
 	if !ok {
 		return cur, false
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -86,5 +87,26 @@ func TestParseSetKey(t *testing.T) {
 				t.Errorf("parseSetKey(%q) = %v, %v; want %v", tc.key, got, err, tc.want)
 			}
 		})
+	}
+}
+
+func TestParseSetAtLimits(t *testing.T) {
+	// Index 1000 is the largest; nine lists of 1001 and one of 991 entries
+	// fill the 10000 entries all set keys may build together.
+	set := "b[990]: last"
+	for i := 0; i < 9; i++ {
+		set += fmt.Sprintf("\na%d[1000]: x", i)
+	}
+	c := parseOK(t, map[string]string{"set": set})
+	for i := 0; i < 9; i++ {
+		if l, _ := c.Set[fmt.Sprintf("a%d", i)].([]any); len(l) != 1001 || l[1000] != "x" || l[999] != nil {
+			t.Errorf("a%d has %d entries, want 1001 ending in x", i, len(l))
+		}
+	}
+	if l, _ := c.Set["b"].([]any); len(l) != 991 || l[990] != "last" {
+		t.Errorf("b has %d entries, want 991 ending in last", len(l))
+	}
+	if _, err := Parse(env(map[string]string{"set": set + "\nc[0]: one too many"})); err == nil {
+		t.Error("one entry past the 10000 in all parsed")
 	}
 }
