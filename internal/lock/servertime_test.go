@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 	"time"
-
 )
 
 // putSilentLease stores a Lease held by holder, whose renewTime is far off (a holder with a
@@ -32,7 +31,7 @@ func TestAcquireStalenessOnServerClock(t *testing.T) {
 		wantTaken bool
 	}{
 		{name: "dead holder, lock-timeout 0", silent: 2 * time.Minute, timeout: 0, wantTaken: true},
-		{name: "dead holder, lock-timeout shorter than the TTL", silent: 61 * time.Second + time.Second, timeout: 5 * time.Second, wantTaken: true},
+		{name: "dead holder, lock-timeout shorter than the TTL", silent: 61*time.Second + time.Second, timeout: 5 * time.Second, wantTaken: true},
 		{name: "live holder, lock-timeout 0", silent: 10 * time.Second, timeout: 0},
 		{name: "just under the TTL with the rounding", silent: 60 * time.Second, timeout: 0},
 	}
