@@ -8,6 +8,9 @@ bin="$HDA_CACHE/tools"
 mkdir -p "$bin"
 go -C tools build -o "$bin/" honnef.co/go/tools/cmd/staticcheck github.com/rhysd/actionlint/cmd/actionlint
 
+echo "lint: gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 echo "lint: go vet"
 go vet ./...
 go vet -tags e2e ./test/e2e/
