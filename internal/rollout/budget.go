@@ -50,17 +50,29 @@ func (b *Budget) Observe(v Verdict) bool {
 	if v.Definitive {
 		return true
 	}
-	key := fmt.Sprintf("%s|%s|%s|%s|%d", v.Resource, v.Pod, v.Container, v.Reason, v.Restarts)
-	if !b.seen[key] {
-		b.seen[key] = true
-		b.used = append(b.used, v)
-		b.perPod[v.Resource+"|"+v.Pod]++
+	states := []string{v.Reason}
+	if implied := impliedBefore[v.Reason]; implied != "" {
+		states = []string{implied, v.Reason}
+	}
+	for _, reason := range states {
+		key := fmt.Sprintf("%s|%s|%s|%s|%d", v.Resource, v.Pod, v.Container, reason, v.Restarts)
+		if !b.seen[key] {
+			b.seen[key] = true
+			b.used = append(b.used, v)
+			b.perPod[v.Resource+"|"+v.Pod]++
+		}
 	}
 	if b.PerPod > 0 && b.perPod[v.Resource+"|"+v.Pod] > b.PerPod {
 		return true
 	}
 	return len(b.used) > b.allowed
 }
+
+// impliedBefore maps a state to the failure it proves happened before it: the kubelet backs off
+// a pull only after a pull failed. A pod first seen already backing off (a missed update, a
+// relist, a pod stuck before this deploy) is then judged as if both had been seen, the same
+// verdict a watcher that saw every transition gives.
+var impliedBefore = map[string]string{"ImagePullBackOff": "ErrImagePull"}
 
 // PerPodAllowance is the share of one pod: perReplica, with the same zero and negative rules
 // as Allowance (0 for none).

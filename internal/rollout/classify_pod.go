@@ -219,6 +219,16 @@ func podProgressReason(pod *corev1.Pod) string {
 	return "NotReady"
 }
 
+// podWaitingMessage is the first container waiting message of the pod, with its container.
+func podWaitingMessage(pod *corev1.Pod) string {
+	for _, cs := range append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
+		if w := cs.State.Waiting; w != nil && w.Message != "" {
+			return fmt.Sprintf("container %s: %s", cs.Name, strings.Join(strings.Fields(w.Message), " "))
+		}
+	}
+	return ""
+}
+
 func podProgressMessage(pod *corev1.Pod) string {
 	ready, total := 0, len(pod.Spec.Containers)
 	for _, cs := range pod.Status.ContainerStatuses {

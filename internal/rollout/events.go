@@ -114,7 +114,7 @@ func (e *eventPrinter) flush(watch map[string]*nsWatch, targets []*target, now t
 		if ev.Type != corev1.EventTypeWarning {
 			continue
 		}
-		e.t.command("::warning title=%s::%s", escapeProperty(ev.Reason+" on "+obj), escapeData(msg))
+		e.annotate(obj, ev.Reason, eventCount(ev), msg)
 		e.kept = append(e.kept, keptEvent{target: it.tg.res, line: line})
 		if len(e.kept) > maxKeptWarnings {
 			e.kept = e.kept[1:]
@@ -129,6 +129,35 @@ func (e *eventPrinter) flush(watch map[string]*nsWatch, targets []*target, now t
 		}
 	}
 	return fail
+}
+
+// MaxWarningAnnotations bounds the ::warning annotations of Kubernetes events per run: GitHub
+// shows 10 warnings per step, and the failure's ::error must stay visible. Every event is in
+// the log anyway.
+const MaxWarningAnnotations = 5
+
+// annotate issues one ::warning per object and reason per run (a later increment of the same
+// event's count, or another event of the same reason on the object, only goes to the log), at
+// most MaxWarningAnnotations, then says once that the rest are in the log.
+func (e *eventPrinter) annotate(obj, reason string, count int32, msg string) {
+	t := e.t
+	t.seenMu.Lock()
+	key := obj + "|" + reason
+	first := !t.annotated[key]
+	t.annotated[key] = true
+	n := len(t.annotated)
+	t.seenMu.Unlock()
+	switch {
+	case !first:
+	case n <= MaxWarningAnnotations:
+		if count > 1 {
+			msg = fmt.Sprintf("(x%d) %s", count, msg)
+		}
+		t.command("::warning title=%s::%s", escapeProperty(reason+" on "+obj), escapeData(msg))
+	case n == MaxWarningAnnotations+1:
+		t.command("::notice title=More Kubernetes warnings::%s", escapeData(fmt.Sprintf(
+			"more than %d objects had warning events; the rest are in this step's log only", MaxWarningAnnotations)))
+	}
 }
 
 // controllerKinds create pods; their FailedCreate events (quota, admission)

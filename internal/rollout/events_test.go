@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func TestWaitEventsDeduplicatedAndAnnotated(t *testing.T) {
 		{"normal event printed once with age", "event deployment/web Normal ScalingReplicaSet (0s ago): Scaled up replica set web-2 to 1", 1},
 		{"warning printed once per count (two counts)", "event pod/web-2-a Warning Unhealthy (", 2},
 		{"count bump printed", "event pod/web-2-a Warning Unhealthy (x2, ", 1},
-		{"warning annotation escaped", "::warning title=Unhealthy on pod/web-2-a::Readiness probe failed: 50%25 ::set-output name=x::y", 2},
+		{"one warning annotation per object and reason, escaped", "::warning title=Unhealthy on pod/web-2-a::Readiness probe failed: 50%25 ::set-output name=x::y", 1},
 		{"history not replayed", "history", 0},
 		{"other objects' events skipped", "not ours", 0},
 	})
@@ -135,4 +136,29 @@ func TestSequentialWaitsShareEventDedupAndGroup(t *testing.T) {
 	if !strings.HasPrefix(out, "::group::Rollout of web\n") || strings.Count(out, "::endgroup::") != 2 {
 		t.Errorf("group markers missing:\n%s", out)
 	}
+}
+
+// Warning annotations are capped per run: GitHub shows 10 per step; the rest stay in the log.
+func TestWaitWarningAnnotationsCapped(t *testing.T) {
+	c := newCluster(t, 1)
+	now := time.Now()
+	ch := wait(context.Background(), c.tracker(nil), manifestObjs(t), time.Minute)
+	c.apply(c.pod("web-2-a", "rs2-uid", false, 0, running))
+	reasons := []string{"Unhealthy", "BackOff", "FailedMount", "FailedScheduling", "Failed", "NetworkNotReady", "DNSConfigForming", "Evicted"}
+	for i, r := range reasons {
+		c.apply(event(fmt.Sprintf("ev-%d", i), "Pod", "web-2-a", "web-2-a-uid", "Warning", r, "problem "+r, 3, now))
+	}
+	eventually(t, "all events printed", func() bool { return strings.Contains(c.out.String(), "problem Evicted") })
+	c.apply(c.pod("web-2-a", "rs2-uid", true, 0, running))
+	c.depStatus(1)
+	if err := result(t, ch, 2*time.Second); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	out := c.out.String()
+	countChecks(t, out, []textCount{
+		{"annotations up to the cap", "::warning title=", MaxWarningAnnotations},
+		{"the count in each annotation", "::(x3) problem ", MaxWarningAnnotations},
+		{"one notice that the rest are in the log", "::notice title=More Kubernetes warnings::", 1},
+		{"every event in the log", "event pod/web-2-a Warning ", len(reasons)},
+	})
 }

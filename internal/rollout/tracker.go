@@ -87,6 +87,7 @@ type Tracker struct {
 
 	seenMu     sync.Mutex
 	seenEvents map[string]bool // event UID/count already printed, across Waits
+	annotated  map[string]bool // object|reason given a ::warning annotation, across Waits
 
 	repMu  sync.Mutex
 	report Report
@@ -115,7 +116,7 @@ func New(o Options) *Tracker {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Tracker{opts: o, tick: 100 * time.Millisecond, seenEvents: map[string]bool{}}
+	return &Tracker{opts: o, tick: 100 * time.Millisecond, seenEvents: map[string]bool{}, annotated: map[string]bool{}}
 }
 
 // println masks text and writes it to Out line by line through safetext, the

@@ -248,3 +248,34 @@ func TestWaitPausedDeploymentIsReportedNotWaitedFor(t *testing.T) {
 		t.Errorf("report %+v", r)
 	}
 }
+
+// A pod first seen already in ImagePullBackOff (a missed update, a relist, a pod stuck before
+// this deploy) gets the verdict a watcher of every transition gives, not a timeout.
+func TestWaitImagePullBackOffAtFirstSight(t *testing.T) {
+	c := newCluster(t, 1)
+	ch := wait(context.Background(), c.tracker(nil), manifestObjs(t), time.Minute)
+	began := time.Now()
+	c.apply(c.pod("web-2-a", "rs2-uid", false, 0, corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: `Back-off pulling image "web:nope"`}}))
+	fe := mustFailure(t, result(t, ch, 2*time.Second))
+	if fe.Verdict.Reason != "ImagePullBackOff" || fe.Verdict.Pod != "web-2-a" {
+		t.Fatalf("verdict %+v, want ImagePullBackOff of web-2-a", fe.Verdict)
+	}
+	if d := time.Since(began); d > time.Second {
+		t.Errorf("verdict took %s", d)
+	}
+}
+
+// A timeout names every not-ready pod's current blocking state, never just "0/1 ready".
+func TestWaitTimeoutNamesBlockingState(t *testing.T) {
+	c := newCluster(t, 2)
+	ch := wait(context.Background(), c.tracker(nil), manifestObjs(t), 1500*time.Millisecond)
+	c.apply(c.pod("web-2-a", "rs2-uid", false, 0, corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating", Message: "pulling a 4 GB image"}}))
+	c.apply(c.pod("web-2-b", "rs2-uid", false, 0, running))
+	fe := mustFailure(t, result(t, ch, 5*time.Second))
+	msg := fe.Headline()
+	for _, want := range []string{"Timeout", "pod web-2-a ContainerCreating: container app: pulling a 4 GB image", "pod web-2-b NotReady"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("timeout verdict %q lacks %q", msg, want)
+		}
+	}
+}
