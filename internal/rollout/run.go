@@ -1,10 +1,10 @@
 package rollout
 
 import (
-	"strings"
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
