@@ -21,7 +21,7 @@ type path int
 
 const (
 	pathInstall   path = iota // no release, or only uninstalled revisions
-	pathReinstall             // first install failed and nothing was ever deployed
+	pathReinstall             // only failed revisions: upgrade over them, nothing to roll back to
 	pathUpgrade
 )
 
@@ -85,14 +85,16 @@ func (d *Deployer) Run(ctx context.Context, o Options) (*Result, error) {
 	verb := "install"
 	switch which {
 	case pathReinstall:
-		if !o.DryRun {
-			d.log.Printf("release %s has never been deployed (revision %d %s): uninstalling it before installing again",
-				o.Release, last.Version, last.Info.Status)
-			if err := d.uninstall(o.Release, o.Timeout); err != nil {
-				return d.fromStorage(res, nil, ch), fmt.Errorf("clean up failed first install of %q: %w", o.Release, err)
-			}
-		}
-		rel, err = d.install(ctx, o, ns, ch, vals, false)
+		// Upgrade over the failed revisions (Helm 3.22 allows it) instead of uninstalling
+		// first, which would delete what the failed install created and keeps (PVCs of a
+		// StatefulSet, generated Secrets). With no deployed revision there is nothing to roll
+		// back to: a failure leaves this revision failed, like the ones before it.
+		d.log.Printf("release %s has never been deployed (revision %d %s): upgrading over the failed revisions, keeping their resources",
+			o.Release, last.Version, last.Info.Status)
+		verb = "upgrade"
+		first := o
+		first.Atomic = false
+		rel, err = d.upgrade(ctx, first, ns, ch, vals)
 	case pathInstall:
 		rel, err = d.install(ctx, o, ns, ch, vals, last != nil)
 	default:

@@ -71,12 +71,13 @@ func TestRunFirstInstallFailedThenRetry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("retry: %v", err)
 	}
-	if res.Revision != 1 || res.Status != "deployed" || !res.Installed || res.PreviousRevision != 1 {
-		t.Errorf("retry result = %+v, want a fresh install at revision 1 (previous 1)", summary(res))
+	if res.Revision != 2 || res.Status != "deployed" || !res.Installed || res.PreviousRevision != 1 {
+		t.Errorf("retry result = %+v, want revision 2 deployed over the failed revision 1", summary(res))
 	}
-	if got, want := statuses(t, f.store, "api"), []string{"1:deployed"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("history = %v, want %v (the failed first install removed)", got, want)
+	if got, want := statuses(t, f.store, "api"), []string{"1:superseded", "2:deployed"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("history = %v, want %v (the failed first install kept, never uninstalled)", got, want)
 	}
+
 }
 
 func TestDecide(t *testing.T) {
@@ -154,8 +155,8 @@ func TestRunPathFromStoredHistory(t *testing.T) {
 	}{
 		{"uninstalled with kept history", []release.Status{release.StatusDeployed, release.StatusUninstalled},
 			true, 3, []string{"1:deployed", "2:superseded", "3:deployed"}},
-		{"failed twice, never deployed", []release.Status{release.StatusFailed, release.StatusFailed},
-			true, 1, []string{"1:deployed"}},
+		{"failed twice, never deployed: upgraded over, never uninstalled", []release.Status{release.StatusFailed, release.StatusFailed},
+			true, 3, []string{"1:failed", "2:superseded", "3:deployed"}},
 		{"failed upgrade after a deploy", []release.Status{release.StatusDeployed, release.StatusFailed},
 			false, 3, []string{"1:superseded", "2:failed", "3:deployed"}},
 	}
