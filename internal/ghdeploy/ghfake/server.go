@@ -197,7 +197,7 @@ func (s *Server) answer(r *http.Request, path string, body []byte, call *Call) (
 	f, scripted := s.scripted(call.Op, r.Method, path)
 	var rep reply
 	if !scripted || f.carriesOut() {
-		rep = s.operate(call.Op, in.PathParams, in.Request.URL.Query(), body)
+		rep = s.operate(call.Op, actorOf(r.Header), in.PathParams, in.Request.URL.Query(), body)
 	}
 	s.mu.Unlock()
 	if scripted && f.carriesOut() {
