@@ -44,7 +44,7 @@ func (prepareGitHub) Run(ctx context.Context, s *State) error {
 	env := g.Environment
 	if g.CreateDeployment == "auto" {
 		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		id, found, err := client.FindActive(lctx, s.Getenv("GITHUB_SHA"), env)
+		id, found, err := client.FindActive(lctx, thisRun(s.Getenv), env)
 		cancel()
 		if err != nil {
 			s.Log.Infof("could not look for a deployment made by the job's own environment (%v); creating one", err)
