@@ -67,7 +67,7 @@ func (prepareGitHub) Run(ctx context.Context, s *State) error {
 		Run: thisRun(s.Getenv),
 	}
 	s.GitHub = ghdeploy.NewTracker(client, req, runURL(s.Getenv), g.EnvironmentURL, g.AutoInactive, s.Log.Warningf)
-	s.Log.Infof("GitHub deployment to environment %q of %s/%s at ref %s", env, owner, repo, g.Ref)
+	s.Log.Infof("GitHub deployment to environment %q of %s/%s at ref %s (%s)", env, owner, repo, g.Ref, g.RefFrom)
 	return nil
 }
 
