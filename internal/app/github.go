@@ -44,7 +44,7 @@ func (prepareGitHub) Run(ctx context.Context, s *State) error {
 	env := g.Environment
 	if g.CreateDeployment == "auto" {
 		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		id, found, err := client.FindActive(lctx, s.Getenv("GITHUB_SHA"), env)
+		id, found, err := client.FindActive(lctx, thisRun(s.Getenv), env)
 		cancel()
 		if err != nil {
 			s.Log.Infof("could not look for a deployment made by the job's own environment (%v); creating one", err)
@@ -64,9 +64,10 @@ func (prepareGitHub) Run(ctx context.Context, s *State) error {
 			"chart": s.Config.Chart.Ref, "chart_version": s.Config.Chart.Version,
 			"run_url": runURL(s.Getenv), "tool": "helm-deploy-action",
 		},
+		Run: thisRun(s.Getenv),
 	}
 	s.GitHub = ghdeploy.NewTracker(client, req, runURL(s.Getenv), g.EnvironmentURL, g.AutoInactive, s.Log.Warningf)
-	s.Log.Infof("GitHub deployment to environment %q of %s/%s at ref %s", env, owner, repo, g.Ref)
+	s.Log.Infof("GitHub deployment to environment %q of %s/%s at ref %s (%s)", env, owner, repo, g.Ref, g.RefFrom)
 	return nil
 }
 
@@ -117,6 +118,11 @@ func githubReason(s *State) string {
 		}
 	}
 	return s.Log.Redact(step + " failed; the reason is in the run's log")
+}
+
+// thisRun identifies this invocation to GitHub: run, attempt, job and step.
+func thisRun(g func(string) string) ghdeploy.Run {
+	return ghdeploy.Run{ID: g("GITHUB_RUN_ID"), Attempt: g("GITHUB_RUN_ATTEMPT"), Job: g("GITHUB_JOB"), Step: g("GITHUB_ACTION")}
 }
 
 func (s *State) ghQueued(ctx context.Context) {

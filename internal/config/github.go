@@ -1,7 +1,11 @@
 package config
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -16,7 +20,10 @@ type GitHubSpec struct {
 	Production       *bool // nil: let GitHub decide
 	AutoInactive     bool
 	Description      string
-	Ref              string
+	// Ref is the ref input, else the commit deployed (see defaultRef).
+	Ref string
+	// RefFrom says where Ref came from, for the log.
+	RefFrom string
 }
 
 // RolloutSpec configures rollout tracking (issue 6).
@@ -41,6 +48,7 @@ func (r *reader) github(release string) GitHubSpec {
 		AutoInactive:     r.bool("auto-inactive"),
 		Description:      r.str("deployment-description"),
 		Ref:              r.str("ref"),
+		RefFrom:          "the ref input",
 	}
 	if g.Environment == "" {
 		g.Environment = release
@@ -54,23 +62,14 @@ func (r *reader) github(release string) GitHubSpec {
 		}
 	}
 	if g.Ref == "" {
-		g.Ref = defaultRef(r.getenv)
+		if g.Ref, g.RefFrom = r.defaultRef(); g.Ref == "" {
+			g.RefFrom = "" // not on GitHub Actions
+		}
 	}
 	if g.CreateDeployment == "true" && g.Token == "" {
 		r.fail("github-token", "", "is required when create-deployment is true")
 	}
 	return g
-}
-
-// defaultRef is the pull request's head branch when there is one, else
-// GITHUB_REF, else GITHUB_SHA.
-func defaultRef(getenv func(string) string) string {
-	for _, k := range []string{"GITHUB_HEAD_REF", "GITHUB_REF", "GITHUB_SHA"} {
-		if v := strings.TrimSpace(getenv(k)); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func (r *reader) rollout() RolloutSpec {
@@ -95,4 +94,62 @@ func (r *reader) rollout() RolloutSpec {
 		}
 	}
 	return s
+}
+
+// commitSHA is a full SHA-1 or SHA-256 object name.
+var commitSHA = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
+
+// prEvents carry the pull request in their payload; their GITHUB_SHA is not its head: the
+// test merge commit (pull_request) or the base branch's last commit (pull_request_target).
+var prEvents = map[string]bool{"pull_request": true, "pull_request_target": true}
+
+// defaultRef is the commit the run deploys, never a branch name, which GitHub would resolve
+// to whatever commit the branch points at when it creates the deployment: on pull_request
+// and pull_request_target events the pull request's head commit (.pull_request.head.sha of
+// the event payload at GITHUB_EVENT_PATH), else GITHUB_SHA. When the payload cannot be read
+// or holds no head commit, GITHUB_SHA is used and the second value says why.
+func (r *reader) defaultRef() (ref, from string) {
+	sha := strings.TrimSpace(r.getenv("GITHUB_SHA"))
+	from = "GITHUB_SHA"
+	event := strings.TrimSpace(r.getenv("GITHUB_EVENT_NAME"))
+	if !prEvents[event] {
+		return sha, from
+	}
+	head, err := r.pullRequestHead()
+	if err != nil {
+		return sha, fmt.Sprintf("GITHUB_SHA, as the %s event's head commit is unknown: %v", event, err)
+	}
+	return head, "the pull request's head commit"
+}
+
+// pullRequestHead reads .pull_request.head.sha from the event payload.
+func (r *reader) pullRequestHead() (string, error) {
+	path := strings.TrimSpace(r.getenv("GITHUB_EVENT_PATH"))
+	if path == "" {
+		return "", errors.New("GITHUB_EVENT_PATH is not set")
+	}
+	if r.readFile == nil {
+		return "", fmt.Errorf("the event payload %s is not readable here", path)
+	}
+	data, err := r.readFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read the event payload: %w", err)
+	}
+	var ev struct {
+		PullRequest *struct {
+			Head struct {
+				SHA string `json:"sha"`
+			} `json:"head"`
+		} `json:"pull_request"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return "", fmt.Errorf("the event payload %s is not JSON: %w", path, err)
+	}
+	if ev.PullRequest == nil {
+		return "", fmt.Errorf("the event payload %s has no pull_request", path)
+	}
+	if sha := ev.PullRequest.Head.SHA; !commitSHA.MatchString(sha) {
+		return "", fmt.Errorf("the event payload's pull_request.head.sha %q is not a commit SHA", sha)
+	}
+	return ev.PullRequest.Head.SHA, nil
 }

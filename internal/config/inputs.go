@@ -57,7 +57,7 @@ var Inputs = []InputSpec{
 	{Name: "production-environment", Description: "Mark the environment as production (empty = let GitHub decide)."},
 	{Name: "auto-inactive", Default: "true", Description: "Mark earlier deployments of the environment inactive on success."},
 	{Name: "deployment-description", Description: "Description of the GitHub deployment."},
-	{Name: "ref", Description: "Ref of the deployment (default: the pull request head ref, else GITHUB_REF, else GITHUB_SHA)."},
+	{Name: "ref", Description: "Git ref of the deployment (default the commit deployed: the pull request's head SHA on pull_request and pull_request_target events, else GITHUB_SHA)."},
 	// Rollout tracking.
 	{Name: "failures-allowed", Default: "1", Description: "Transient pod failures tolerated per replica before the rollout fails."},
 	{Name: "min-ready-seconds", Default: "10", Description: "Seconds (or a Go duration) everything must stay ready after the rollout."},
@@ -85,7 +85,8 @@ func EnvName(input string) string {
 
 // reader reads inputs and records their errors.
 type reader struct {
-	getenv func(string) string
+	getenv   func(string) string
+	readFile func(string) ([]byte, error) // the event payload only
 	collector
 }
 

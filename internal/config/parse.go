@@ -2,11 +2,14 @@
 // gives a container action (INPUT_<NAME> with hyphens kept, GITHUB_*),
 // validates all of them and reports every bad input at once.
 //
-// It is pure: Parse touches nothing but the getenv function it is given
-// (and the working directory when GITHUB_WORKSPACE is relative).
+// It is pure: ParseWith touches nothing but the getenv and readFile
+// functions it is given (readFile only for the event payload at
+// GITHUB_EVENT_PATH), and the working directory when GITHUB_WORKSPACE is
+// relative. Parse is ParseWith with os.ReadFile.
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -83,7 +86,12 @@ var (
 // Parse reads and validates every input. On any problem it returns a nil
 // Config and all problems joined with errors.Join, each an *InputError.
 func Parse(getenv func(string) string) (*Config, error) {
-	r := &reader{getenv: getenv}
+	return ParseWith(getenv, os.ReadFile)
+}
+
+// ParseWith is Parse reading the event payload with readFile.
+func ParseWith(getenv func(string) string, readFile func(string) ([]byte, error)) (*Config, error) {
+	r := &reader{getenv: getenv, readFile: readFile}
 	ws := workspace(getenv)
 	c := &Config{
 		Workspace:       ws,

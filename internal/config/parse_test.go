@@ -191,20 +191,12 @@ func TestParseGitHub(t *testing.T) {
 		vars map[string]string
 		want GitHubSpec
 	}{
-		{name: "pull request uses head ref", vars: map[string]string{"GITHUB_HEAD_REF": "feature-x", "GITHUB_REF": "refs/pull/7/merge", "GITHUB_SHA": "abc123"},
-			want: GitHubSpec{Environment: "web", CreateDeployment: "auto", AutoInactive: true, Ref: "feature-x"}},
-		{name: "push uses GITHUB_REF", vars: map[string]string{"GITHUB_HEAD_REF": "", "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "abc123"},
-			want: GitHubSpec{Environment: "web", CreateDeployment: "auto", AutoInactive: true, Ref: "refs/heads/main"}},
-		{name: "only sha", vars: map[string]string{"GITHUB_SHA": "abc123"},
-			want: GitHubSpec{Environment: "web", CreateDeployment: "auto", AutoInactive: true, Ref: "abc123"}},
-		{name: "explicit ref wins", vars: map[string]string{"ref": "v1.2.0", "GITHUB_HEAD_REF": "feature-x", "GITHUB_REF": "refs/heads/main"},
-			want: GitHubSpec{Environment: "web", CreateDeployment: "auto", AutoInactive: true, Ref: "v1.2.0"}},
 		{name: "everything set", vars: map[string]string{
 			"github-token": "ghs_token", "environment": "staging", "environment-url": "https://staging.example.com/app",
 			"create-deployment": "TRUE", "transient-environment": "true", "production-environment": "True",
 			"auto-inactive": "false", "deployment-description": "Deploy web", "GITHUB_SHA": "abc"},
 			want: GitHubSpec{Token: "ghs_token", Environment: "staging", EnvironmentURL: "https://staging.example.com/app",
-				CreateDeployment: "true", Transient: true, Production: &yes, Description: "Deploy web", Ref: "abc"}},
+				CreateDeployment: "true", Transient: true, Production: &yes, Description: "Deploy web", Ref: "abc", RefFrom: "GITHUB_SHA"}},
 		{name: "deployment off", vars: map[string]string{"create-deployment": "false"},
 			want: GitHubSpec{Environment: "web", CreateDeployment: "false", AutoInactive: true}},
 	}

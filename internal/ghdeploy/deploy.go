@@ -20,11 +20,21 @@ type DeploymentRequest struct {
 	// Production overrides GitHub's default (true only for "production").
 	Production *bool
 	Payload    map[string]any
+	// Run identifies the invocation; Create adds it to the payload under
+	// MarkerKey.
+	Run Run
 }
 
 // Create creates a deployment with auto_merge false, no required status
 // contexts and task "deploy", and returns its ID. A 202 (GitHub merged the
 // default branch instead) wraps ErrMergedBranch, a 409 ErrConflict.
+//
+// Creating is a POST, and a 5xx or a dropped connection does not say whether
+// GitHub stored the deployment. So the payload carries a marker of this Run
+// and this call, and before every retry Create lists the deployments of the
+// environment at the ref and adopts the one with the marker instead of
+// creating a second one, which would never get a status. (A 429 or a rate
+// limit is a refusal: GitHub did nothing, and the retry needs no look-up.)
 func (c *Client) Create(ctx context.Context, r DeploymentRequest) (int64, error) {
 	if r.Ref == "" {
 		return 0, fmt.Errorf("create deployment: a ref is required: %w", ErrInvalid)
@@ -45,14 +55,27 @@ func (c *Client) Create(ctx context.Context, r DeploymentRequest) (int64, error)
 	if r.Production != nil {
 		req.ProductionEnvironment = github.Bool(*r.Production)
 	}
-	if r.Payload != nil {
-		req.Payload = r.Payload
-	}
+	var marker Run
+	req.Payload, marker = marked(r.Payload, r.Run)
 	what := fmt.Sprintf("create deployment of %s to %q in %s/%s", r.Ref, r.Environment, c.opts.Owner, c.opts.Repo)
 	var id int64
+	uncertain := false // an earlier attempt may have created it
 	err := c.call(ctx, what, func(ctx context.Context, gh *github.Client) error {
+		if uncertain {
+			found, ok, err := c.findCreated(ctx, gh, r.Environment, r.Ref, marker)
+			if err != nil {
+				return err
+			}
+			if ok {
+				c.opts.Warn("%s: an earlier attempt had created deployment %d after all; using it", what, found)
+				id = found
+				return nil
+			}
+			uncertain = false
+		}
 		d, _, err := gh.Repositories.CreateDeployment(ctx, c.opts.Owner, c.opts.Repo, req)
 		if err != nil {
+			uncertain = mayHaveRun(err)
 			return err
 		}
 		id = d.GetID()

@@ -106,7 +106,7 @@ func TestRetries(t *testing.T) {
 		wantCalls int                        // 0: do not check
 		checkWait func([]time.Duration) bool // the waits asked for
 	}{
-		{name: "502 then success", status: 502, times: 1, wantCalls: 2,
+		{name: "502 then success (after a look-up)", status: 502, times: 1, wantCalls: 3,
 			checkWait: func(w []time.Duration) bool { return len(w) == 1 && w[0] >= backoffBase/2 && w[0] < backoffBase }},
 		{name: "429 with Retry-After", status: 429, header: http.Header{"Retry-After": {"7"}}, body: `{"message":"Too Many Requests"}`, times: 1, wantCalls: 2,
 			checkWait: func(w []time.Duration) bool { return len(w) == 1 && w[0] == 7*time.Second }},

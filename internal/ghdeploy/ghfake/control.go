@@ -1,6 +1,7 @@
 package ghfake
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,7 +13,9 @@ import (
 //	GET  /_fake/calls              recorded calls (JSON array of Call)
 //	GET  /_fake/deployments        deployments with their statuses
 //	GET  /_fake/validation-errors  requests/responses that broke the description
-//	POST /_fake/fail               script a Failure (JSON body)
+//	POST /_fake/fail               script a Failure (JSON body; "after": true
+//	                               runs the call before failing, "drop": true
+//	                               runs it and closes the connection)
 //	POST /_fake/reset              forget deployments, calls, failures and errors
 func (s *Server) control(w http.ResponseWriter, r *http.Request, path string, body []byte) {
 	var out any
@@ -25,14 +28,14 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request, path string, bo
 		out = s.ValidationErrors()
 	case "POST /_fake/fail":
 		var f Failure
-		if err := json.Unmarshal(body, &f); err != nil || f.Match == "" || f.Status == 0 {
-			http.Error(w, fmt.Sprintf("want a Failure with match and status: %v", err), http.StatusBadRequest)
+		if err := json.Unmarshal(body, &f); err != nil || f.Match == "" || (f.Status == 0 && !f.Drop) {
+			http.Error(w, fmt.Sprintf("want a Failure with match and status (or drop): %v", err), http.StatusBadRequest)
 			return
 		}
 		if f.Times == 0 {
 			f.Times = 1
 		}
-		s.FailNext(f.Match, f.Status, f.Header, f.Body, f.Times)
+		s.Script(f)
 		out = f
 	case "POST /_fake/reset":
 		s.mu.Lock()
@@ -50,4 +53,91 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request, path string, bo
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(out)
+}
+
+// Failure scripts the answer to the next Times calls that Match: an
+// operationId ("repos/create-deployment"), a path, or "METHOD path".
+//
+// By default the operation does not run: the fake answers Status, Header
+// and Body instead. With After the operation runs first (a create stores
+// its deployment) and then Status is answered: a server that did the work
+// and failed to say so. With Drop the operation runs and the connection is
+// closed without any answer (Status is not needed): the client cannot tell
+// whether its request was carried out.
+type Failure struct {
+	Match  string      `json:"match"`
+	Status int         `json:"status,omitempty"`
+	Header http.Header `json:"header,omitempty"`
+	Body   string      `json:"body,omitempty"`
+	Times  int         `json:"times"`
+	After  bool        `json:"after,omitempty"`
+	Drop   bool        `json:"drop,omitempty"`
+}
+
+// carriesOut says whether the operation runs despite the failure.
+func (f Failure) carriesOut() bool { return f.After || f.Drop }
+
+// FailNext makes the next times calls matching match (operationId, path or
+// "METHOD path") answer status with header and body instead of running.
+// The scripted answer is validated like any other response.
+func (s *Server) FailNext(match string, status int, header http.Header, body string, times int) {
+	s.Script(Failure{Match: match, Status: status, Header: header, Body: body, Times: times})
+}
+
+// FailAfter makes the next times calls matching match run, and then answer
+// status (e.g. 502) instead of the operation's own answer.
+func (s *Server) FailAfter(match string, status int, times int) {
+	s.Script(Failure{Match: match, Status: status, Times: times, After: true})
+}
+
+// DropAfter makes the next times calls matching match run, and then close
+// the connection without an answer.
+func (s *Server) DropAfter(match string, times int) {
+	s.Script(Failure{Match: match, Times: times, Drop: true})
+}
+
+// Script adds a scripted Failure; Times 0 counts as 1.
+func (s *Server) Script(f Failure) {
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	f.Header = f.Header.Clone()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = append(s.failures, f)
+}
+
+// scripted pops a matching scripted failure. The caller holds s.mu.
+func (s *Server) scripted(op, method, path string) (Failure, bool) {
+	for i := range s.failures {
+		f := &s.failures[i]
+		if f.Times <= 0 || (f.Match != op && f.Match != path && f.Match != method+" "+path) {
+			continue
+		}
+		f.Times--
+		return *f, true
+	}
+	return Failure{}, false
+}
+
+// reply is the scripted answer of f.
+func (f Failure) reply() reply {
+	var body any
+	if f.Body != "" {
+		body = bytes.Clone([]byte(f.Body))
+	}
+	return reply{status: f.Status, header: f.Header.Clone(), body: body}
+}
+
+// drop closes the client's connection without an answer.
+func drop(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler) // net/http closes the connection
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
 }

@@ -3,6 +3,7 @@ package ghfake
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +54,61 @@ func TestControlEndpoints(t *testing.T) {
 	}
 	if status, _, _ := do(t, s.URL, "GET", "/repos/o/r/deployments/1", ""); status != http.StatusNotFound {
 		t.Errorf("deployment after reset: %d, want 404", status)
+	}
+}
+
+// A failure scripted with After or Drop runs the operation first: the
+// deployment exists although the client saw a 5xx or no answer at all.
+func TestFailuresThatCarryOut(t *testing.T) {
+	const deployments = "/repos/o/r/deployments"
+	tests := []struct {
+		name        string
+		script      func(s *Server)
+		wantStatus  int // 0: the connection is dropped
+		wantStored  int
+		wantDropped bool
+	}{
+		{name: "plain failure stores nothing", script: func(s *Server) { s.FailNext("repos/create-deployment", 502, nil, "", 1) },
+			wantStatus: 502, wantStored: 0},
+		{name: "502 after storing", script: func(s *Server) { s.FailAfter("repos/create-deployment", 502, 1) },
+			wantStatus: 502, wantStored: 1},
+		{name: "dropped after storing", script: func(s *Server) { s.DropAfter("POST "+deployments, 1) },
+			wantStatus: 0, wantStored: 1, wantDropped: true},
+		{name: "scripted through the control endpoint", script: func(s *Server) {
+			if st, _, out := do(t, s.URL, "POST", "/_fake/fail", `{"match":"repos/create-deployment","drop":true}`); st != 200 {
+				t.Fatalf("control: %d %s", st, out)
+			}
+		}, wantStatus: 0, wantStored: 1, wantDropped: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Start(t)
+			tt.script(s)
+			req, err := http.NewRequestWithContext(t.Context(), "POST", s.URL+deployments, strings.NewReader(`{"ref":"main","environment":"staging"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			status := 0
+			if err == nil {
+				status = resp.StatusCode
+				resp.Body.Close()
+			}
+			if status != tt.wantStatus {
+				t.Errorf("status = %d (err %v), want %d", status, err, tt.wantStatus)
+			}
+			if n := len(s.Deployments()); n != tt.wantStored {
+				t.Errorf("stored deployments = %d, want %d", n, tt.wantStored)
+			}
+			calls := s.Calls()
+			if len(calls) != 1 || calls[0].Dropped != tt.wantDropped || calls[0].Status != tt.wantStatus {
+				t.Errorf("calls = %+v", calls)
+			}
+			// The next call is answered normally.
+			if st, _, out := do(t, s.URL, "POST", deployments, `{"ref":"main"}`); st != http.StatusCreated {
+				t.Errorf("next create: %d %s", st, out)
+			}
+		})
 	}
 }

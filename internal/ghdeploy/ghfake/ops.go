@@ -21,7 +21,8 @@ type reply struct {
 const maxDescription = 140
 
 // operate runs one validated operation against the store. The caller holds s.mu.
-func (s *Server) operate(op string, params map[string]string, query url.Values, body []byte) reply {
+// actor is the login of the token's owner.
+func (s *Server) operate(op, actor string, params map[string]string, query url.Values, body []byte) reply {
 	owner, repo := params["owner"], params["repo"]
 	switch op {
 	case "repos/create-deployment":
@@ -30,7 +31,7 @@ func (s *Server) operate(op string, params map[string]string, query url.Values, 
 			return reply{status: http.StatusBadRequest, body: map[string]any{"message": "Problems parsing JSON"}}
 		}
 		s.nextID++
-		d := newDeployment(s.nextID, owner, repo, r, s.now())
+		d := newDeployment(s.nextID, owner, repo, actor, r, s.now())
 		s.deployments = append(s.deployments, d)
 		return reply{status: http.StatusCreated, body: renderDeployment(s.URL, d)}
 	case "repos/list-deployments":
@@ -60,7 +61,7 @@ func (s *Server) operate(op string, params map[string]string, query url.Values, 
 		}
 		return reply{status: http.StatusNotFound, body: notFound("statuses#get-a-deployment-status")}
 	case "repos/create-deployment-status":
-		return s.createStatus(d, body)
+		return s.createStatus(d, actor, body)
 	}
 	return reply{status: http.StatusNotFound, body: notFound("deployments")}
 }
@@ -134,7 +135,7 @@ func (s *Server) deleteDeployment(owner, repo string, d *Deployment) reply {
 	return reply{status: http.StatusNoContent}
 }
 
-func (s *Server) createStatus(d *Deployment, body []byte) reply {
+func (s *Server) createStatus(d *Deployment, actor string, body []byte) reply {
 	var r statusRequest
 	if err := json.Unmarshal(body, &r); err != nil {
 		return reply{status: http.StatusBadRequest, body: map[string]any{"message": "Problems parsing JSON"}}
@@ -145,7 +146,7 @@ func (s *Server) createStatus(d *Deployment, body []byte) reply {
 			fmt.Sprintf("description is too long (maximum is %d characters)", maxDescription))}
 	}
 	s.nextStatusID++
-	st := newStatus(s.nextStatusID, *d, r, s.now())
+	st := newStatus(s.nextStatusID, *d, actor, r, s.now())
 	d.Statuses = append(d.Statuses, st)
 	if st.State == "success" && st.AutoInactive {
 		s.autoInactivate(*d, st)
@@ -166,7 +167,7 @@ func (s *Server) autoInactivate(cur Deployment, st DeploymentStatus) {
 		s.nextStatusID++
 		old.Statuses = append(old.Statuses, DeploymentStatus{
 			ID: s.nextStatusID, State: "inactive", Environment: st.Environment,
-			AutoInactive: true, Implicit: true, CreatedAt: st.CreatedAt,
+			AutoInactive: true, Implicit: true, CreatedAt: st.CreatedAt, Creator: st.Creator,
 		})
 	}
 }

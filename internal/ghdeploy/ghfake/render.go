@@ -3,22 +3,55 @@ package ghfake
 import (
 	"encoding/base64"
 	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
-// creator is the user every deployment and status is attributed to: the
-// GITHUB_TOKEN's bot, with every field simple-user requires.
-func creator(base string) map[string]any {
-	const login = "github-actions[bot]"
-	user := base + "/users/github-actions%5Bbot%5D"
+// Logins the fake attributes deployments and statuses to.
+const (
+	// BotLogin owns installation tokens (ghs_…, the GITHUB_TOKEN).
+	BotLogin = "github-actions[bot]"
+	// UserLogin owns personal access tokens (ghp_…, github_pat_…, gho_…).
+	UserLogin = "octocat"
+)
+
+// actorOf says who a request's token belongs to, as GitHub records it as
+// the creator: the Actions bot for an installation token or none, a user
+// for a personal or OAuth token.
+func actorOf(h http.Header) string {
+	tok := strings.TrimSpace(h.Get("Authorization"))
+	if i := strings.IndexByte(tok, ' '); i >= 0 {
+		tok = strings.TrimSpace(tok[i+1:])
+	}
+	for _, p := range []string{"ghp_", "github_pat_", "gho_", "ghu_"} {
+		if strings.HasPrefix(tok, p) {
+			return UserLogin
+		}
+	}
+	return BotLogin
+}
+
+// creator renders the simple-user of login, with every field the
+// description requires.
+func creator(base, login string) map[string]any {
+	id, node, avatar, html, kind := 41898282, "MDM6Qm90NDE4OTgyODI=", "https://avatars.githubusercontent.com/in/15368?v=4",
+		"https://github.com/apps/github-actions", "Bot"
+	if login != BotLogin {
+		login = UserLogin
+		id, node, avatar, html, kind = 583231, "MDQ6VXNlcjU4MzIzMQ==", "https://avatars.githubusercontent.com/u/583231?v=4",
+			"https://github.com/octocat", "User"
+	}
+	user := base + "/users/" + url.PathEscape(login)
 	return map[string]any{
 		"login":               login,
-		"id":                  41898282,
-		"node_id":             "MDM6Qm90NDE4OTgyODI=",
-		"avatar_url":          "https://avatars.githubusercontent.com/in/15368?v=4",
+		"id":                  id,
+		"node_id":             node,
+		"avatar_url":          avatar,
 		"gravatar_id":         "",
 		"url":                 user,
-		"html_url":            "https://github.com/apps/github-actions",
+		"html_url":            html,
 		"followers_url":       user + "/followers",
 		"following_url":       user + "/following{/other_user}",
 		"gists_url":           user + "/gists{/gist_id}",
@@ -28,7 +61,7 @@ func creator(base string) map[string]any {
 		"repos_url":           user + "/repos",
 		"events_url":          user + "/events{/privacy}",
 		"received_events_url": user + "/received_events",
-		"type":                "Bot",
+		"type":                kind,
 		"site_admin":          false,
 	}
 }
@@ -67,7 +100,7 @@ func renderDeployment(base string, d Deployment) map[string]any {
 		"original_environment":     d.Environment,
 		"environment":              d.Environment,
 		"description":              desc,
-		"creator":                  creator(base),
+		"creator":                  creator(base, d.Creator),
 		"created_at":               stamp(d.CreatedAt),
 		"updated_at":               stamp(updated),
 		"statuses_url":             deploymentURL(base, d) + "/statuses",
@@ -88,7 +121,7 @@ func renderStatus(base string, d Deployment, s DeploymentStatus) map[string]any 
 		"id":                       s.ID,
 		"node_id":                  nodeID("DeploymentStatus", s.ID),
 		"state":                    s.State,
-		"creator":                  creator(base),
+		"creator":                  creator(base, s.Creator),
 		"description":              s.Description,
 		"environment":              s.Environment,
 		"target_url":               s.TargetURL,

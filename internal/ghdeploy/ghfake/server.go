@@ -6,7 +6,6 @@
 package ghfake
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
 // Call is one recorded request and the status the fake answered.
@@ -30,17 +31,9 @@ type Call struct {
 	Op      string          `json:"op,omitempty"` // OpenAPI operationId
 	Accept  string          `json:"accept,omitempty"`
 	Body    json.RawMessage `json:"body,omitempty"`
-	Status  int             `json:"status"`
-}
-
-// Failure scripts the answer to the next Times calls that Match: an
-// operationId ("repos/create-deployment"), a path, or "METHOD path".
-type Failure struct {
-	Match  string      `json:"match"`
-	Status int         `json:"status"`
-	Header http.Header `json:"header,omitempty"`
-	Body   string      `json:"body,omitempty"`
-	Times  int         `json:"times"`
+	Status  int             `json:"status"` // 0 when dropped
+	// Dropped: the connection was closed without an answer (Failure.Drop).
+	Dropped bool `json:"dropped,omitempty"`
 }
 
 // Server is a running fake. Its URL has no trailing slash; go-github's
@@ -116,15 +109,6 @@ func (s *Server) Close() error {
 	return s.srv.Shutdown(ctx)
 }
 
-// FailNext makes the next times calls matching match (operationId, path or
-// "METHOD path") answer status with header and body instead of running.
-// The scripted answer is validated like any other response.
-func (s *Server) FailNext(match string, status int, header http.Header, body string, times int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failures = append(s.failures, Failure{Match: match, Status: status, Header: header, Body: body, Times: times})
-}
-
 // Calls returns every recorded call, oldest first.
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
@@ -178,10 +162,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		call.Body = body
 	}
 	status, header, out := s.answer(r, path, body, &call)
+	if status == 0 {
+		call.Dropped = true
+	}
 	call.Status = status
 	s.mu.Lock()
 	s.calls = append(s.calls, call)
 	s.mu.Unlock()
+	if call.Dropped {
+		drop(w)
+		return
+	}
 	for k, vs := range header {
 		w.Header()[k] = vs
 	}
@@ -189,8 +180,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(out)
 }
 
-// answer routes and validates the request, runs it or a scripted failure,
-// and validates the response. Validation failures answer 400 and are kept.
+// answer routes and validates the request, runs it or a scripted failure
+// (or both), and validates the response. Validation failures answer 400 and
+// are kept. Status 0 means: drop the connection.
 func (s *Server) answer(r *http.Request, path string, body []byte, call *Call) (int, http.Header, []byte) {
 	in, err := s.valid.route(r.Method, path, r.URL.RawQuery, r.Header, body)
 	if err == nil {
@@ -202,33 +194,55 @@ func (s *Server) answer(r *http.Request, path string, body []byte, call *Call) (
 	}
 
 	s.mu.Lock()
-	rep, scripted := s.scripted(call.Op, r.Method, path)
-	if !scripted {
-		rep = s.operate(call.Op, in.PathParams, in.Request.URL.Query(), body)
+	f, scripted := s.scripted(call.Op, r.Method, path)
+	var rep reply
+	if !scripted || f.carriesOut() {
+		rep = s.operate(call.Op, actorOf(r.Header), in.PathParams, in.Request.URL.Query(), body)
 	}
 	s.mu.Unlock()
+	if scripted && f.carriesOut() {
+		// What the operation would have answered must be valid too.
+		if _, _, _, err := render(in, rep); err != nil {
+			return s.reject(err)
+		}
+	}
+	switch {
+	case scripted && f.Drop:
+		return 0, nil, nil
+	case scripted:
+		rep = f.reply()
+	}
+	status, header, out, err := render(in, rep)
+	if err != nil {
+		return s.reject(err)
+	}
+	return status, header, out
+}
 
-	header := rep.header
+// render marshals a reply and validates it against the description.
+func render(in *openapi3filter.RequestValidationInput, rep reply) (int, http.Header, []byte, error) {
+	header := rep.header.Clone()
 	if header == nil {
 		header = http.Header{}
 	}
 	var out []byte
+	var err error
 	switch b := rep.body.(type) {
 	case nil:
 	case []byte:
 		out = b
 	default:
 		if out, err = json.Marshal(b); err != nil {
-			return s.reject(fmt.Errorf("marshal response: %w", err))
+			return 0, nil, nil, fmt.Errorf("marshal response: %w", err)
 		}
 	}
 	if len(out) > 0 && header.Get("Content-Type") == "" {
 		header.Set("Content-Type", "application/json; charset=utf-8")
 	}
 	if err := validateResponse(in, rep.status, header, out); err != nil {
-		return s.reject(err)
+		return 0, nil, nil, err
 	}
-	return rep.status, header, out
+	return rep.status, header, out, nil
 }
 
 func (s *Server) reject(err error) (int, http.Header, []byte) {
@@ -239,23 +253,6 @@ func (s *Server) reject(err error) (int, http.Header, []byte) {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	return http.StatusBadRequest, h, out
-}
-
-// scripted pops a matching scripted failure. The caller holds s.mu.
-func (s *Server) scripted(op, method, path string) (reply, bool) {
-	for i := range s.failures {
-		f := &s.failures[i]
-		if f.Times <= 0 || (f.Match != op && f.Match != path && f.Match != method+" "+path) {
-			continue
-		}
-		f.Times--
-		var body any
-		if f.Body != "" {
-			body = bytes.Clone([]byte(f.Body))
-		}
-		return reply{status: f.Status, header: f.Header.Clone(), body: body}, true
-	}
-	return reply{}, false
 }
 
 var errUnknownControl = errors.New("unknown fake control endpoint")

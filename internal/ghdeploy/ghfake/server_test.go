@@ -130,3 +130,51 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// GitHub records the token's owner as the creator of a deployment and of
+// its statuses: the Actions bot for the GITHUB_TOKEN, a user for a PAT.
+func TestCreatorIsTheTokensOwner(t *testing.T) {
+	tests := []struct {
+		auth      string
+		wantLogin string
+		wantType  string
+	}{
+		{auth: "", wantLogin: BotLogin, wantType: "Bot"},
+		{auth: "Bearer ghs_installation", wantLogin: BotLogin, wantType: "Bot"},
+		{auth: "token ghp_personal", wantLogin: UserLogin, wantType: "User"},
+		{auth: "Bearer github_pat_fine", wantLogin: UserLogin, wantType: "User"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.wantLogin+" "+tt.auth, func(t *testing.T) {
+			s := Start(t)
+			req, err := http.NewRequestWithContext(t.Context(), "POST", s.URL+"/repos/o/r/deployments", strings.NewReader(`{"ref":"main"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("create: %s", resp.Status)
+			}
+			var d struct {
+				Creator struct{ Login, Type string }
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
+				t.Fatal(err)
+			}
+			if d.Creator.Login != tt.wantLogin || d.Creator.Type != tt.wantType {
+				t.Errorf("creator = %+v, want %s (%s)", d.Creator, tt.wantLogin, tt.wantType)
+			}
+			if got := s.Deployments()[0].Creator; got != tt.wantLogin {
+				t.Errorf("stored creator = %q", got)
+			}
+		})
+	}
+}

@@ -24,6 +24,8 @@ type Deployment struct {
 	ProductionEnvironment bool               `json:"production_environment"`
 	CreatedAt             time.Time          `json:"created_at"`
 	Statuses              []DeploymentStatus `json:"statuses"`
+	// Creator is the login of the token's owner (see actorOf).
+	Creator string `json:"creator"`
 }
 
 // DeploymentStatus is one status of a deployment, oldest first in
@@ -41,6 +43,7 @@ type DeploymentStatus struct {
 	// when a later deployment of the same environment succeeds.
 	Implicit  bool      `json:"implicit"`
 	CreatedAt time.Time `json:"created_at"`
+	Creator   string    `json:"creator"`
 }
 
 // States lists the states of a deployment, oldest first.
@@ -114,7 +117,7 @@ func boolean(p *bool, def bool) bool {
 }
 
 // newDeployment applies GitHub's documented defaults.
-func newDeployment(id int64, owner, repo string, r createRequest, now time.Time) Deployment {
+func newDeployment(id int64, owner, repo, actor string, r createRequest, now time.Time) Deployment {
 	env := str(r.Environment, "production")
 	payload := r.Payload
 	if payload == nil {
@@ -132,12 +135,13 @@ func newDeployment(id int64, owner, repo string, r createRequest, now time.Time)
 		TransientEnvironment:  boolean(r.TransientEnvironment, false),
 		ProductionEnvironment: boolean(r.ProductionEnvironment, env == "production"),
 		CreatedAt:             now,
+		Creator:               actor,
 	}
 }
 
 // newStatus applies GitHub's documented defaults: the environment is the
 // previous status's, else the deployment's; log_url also sets target_url.
-func newStatus(id int64, d Deployment, r statusRequest, now time.Time) DeploymentStatus {
+func newStatus(id int64, d Deployment, actor string, r statusRequest, now time.Time) DeploymentStatus {
 	env := d.Environment
 	if n := len(d.Statuses); n > 0 {
 		env = d.Statuses[n-1].Environment
@@ -158,6 +162,7 @@ func newStatus(id int64, d Deployment, r statusRequest, now time.Time) Deploymen
 		TargetURL:      target,
 		AutoInactive:   boolean(r.AutoInactive, true),
 		CreatedAt:      now,
+		Creator:        actor,
 	}
 }
 
