@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -90,6 +91,14 @@ func (c *Client) retryDelay(err error, attempt int, left time.Duration) (time.Du
 			return noHint, true
 		case code >= 500:
 			return jitter(attempt), true
+		case code == http.StatusForbidden && isSecondaryLimit(resp):
+			// go-github recognises a secondary limit only by its documentation URL, which
+			// GitHub has moved before and GHES words differently: a 403 with Retry-After
+			// or a rate-limit message is one too.
+			if d, ok := headerDelay(resp.Response.Header); ok {
+				return d, true
+			}
+			return noHint, true
 		}
 		return 0, false
 	case errors.As(err, new(*github.AcceptedError)):
@@ -97,6 +106,12 @@ func (c *Client) retryDelay(err error, attempt int, left time.Duration) (time.Du
 	}
 	// Transport errors (connection refused, reset, timeout) are retried.
 	return jitter(attempt), true
+}
+
+// isSecondaryLimit tells a 403 that is a rate limit, not a missing permission.
+func isSecondaryLimit(resp *github.ErrorResponse) bool {
+	return resp.Response.Header.Get("Retry-After") != "" ||
+		strings.Contains(strings.ToLower(resp.Message), "rate limit")
 }
 
 // headerDelay reads Retry-After (seconds), else x-ratelimit-reset (epoch).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // control serves the fake's own endpoints, for tests that run the fake as a
@@ -72,10 +73,18 @@ type Failure struct {
 	Times  int         `json:"times"`
 	After  bool        `json:"after,omitempty"`
 	Drop   bool        `json:"drop,omitempty"`
+	// Delay holds the answer back this long (a slow GitHub). With Status 0 and no Drop the
+	// operation runs and its own answer is sent late.
+	Delay time.Duration `json:"delay,omitempty"`
 }
 
 // carriesOut says whether the operation runs despite the failure.
-func (f Failure) carriesOut() bool { return f.After || f.Drop }
+func (f Failure) carriesOut() bool { return f.After || f.Drop || f.Status == 0 }
+
+// SlowNext makes the next times calls matching match run normally and answer after delay.
+func (s *Server) SlowNext(match string, delay time.Duration, times int) {
+	s.Script(Failure{Match: match, Delay: delay, Times: times})
+}
 
 // FailNext makes the next times calls matching match (operationId, path or
 // "METHOD path") answer status with header and body instead of running.

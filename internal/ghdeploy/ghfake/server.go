@@ -206,10 +206,16 @@ func (s *Server) answer(r *http.Request, path string, body []byte, call *Call) (
 			return s.reject(err)
 		}
 	}
+	if scripted && f.Delay > 0 {
+		select {
+		case <-time.After(f.Delay):
+		case <-r.Context().Done(): // the client gave up; nobody reads the answer
+		}
+	}
 	switch {
 	case scripted && f.Drop:
 		return 0, nil, nil
-	case scripted:
+	case scripted && f.Status != 0:
 		rep = f.reply()
 	}
 	status, header, out, err := render(in, rep)
