@@ -102,8 +102,11 @@ func hint(s *State) string {
 		return "fix the inputs named above; nothing was changed in the cluster"
 	case s.Kube == nil:
 		return "check the kubeconfig inputs and that the API server is reachable from the runner"
-	case s.Result != nil && s.Before != nil && s.Result.Status == "deployed" && s.Config.Atomic:
-		return fmt.Sprintf("the release was rolled back; it is at revision %d (status deployed)", s.Result.Revision)
+	case s.Remediation != nil && s.Remediation.Action == "rolled back" && s.Result != nil:
+		return fmt.Sprintf("the release was rolled back to revision %d; it is at revision %d (status %s)",
+			s.Remediation.RolledBackTo, s.Result.Revision, s.Result.Status)
+	case s.Remediation != nil && s.Remediation.Action == "uninstalled":
+		return "the failed first install was removed; fix the cause and deploy again"
 	default:
 		return "read the error and the log above; `helm history " + s.Config.Release + " -n " + s.Config.Namespace + "` shows the release history"
 	}
@@ -112,7 +115,8 @@ func hint(s *State) string {
 // writeOutputs writes the step outputs (GITHUB_OUTPUT), from what Helm stored.
 type writeOutputs struct{}
 
-func (writeOutputs) String() string { return "Write outputs" }
+func (writeOutputs) String() string  { return "Write outputs" }
+func (writeOutputs) cancelRank() int { return 1 }
 
 func (writeOutputs) Run(_ context.Context, s *State) error {
 	if s.Getenv("GITHUB_OUTPUT") == "" {
@@ -130,7 +134,8 @@ func (writeOutputs) Run(_ context.Context, s *State) error {
 // writeSummary appends the job summary (GITHUB_STEP_SUMMARY).
 type writeSummary struct{}
 
-func (writeSummary) String() string { return "Write job summary" }
+func (writeSummary) String() string  { return "Write job summary" }
+func (writeSummary) cancelRank() int { return 1 }
 
 func (writeSummary) Run(_ context.Context, s *State) error {
 	if s.Getenv("GITHUB_STEP_SUMMARY") == "" {

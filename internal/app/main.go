@@ -45,6 +45,7 @@ func Default() Pipeline {
 			deploy{},
 		},
 		Finalizers: []Step{
+			rollBack{},
 			releaseLock{},
 			reportGitHub{},
 			writeOutputs{},

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -19,8 +20,26 @@ type Step interface {
 // ErrCancelled marks a run stopped by a signal (the runner's cancel) or a cancelled context.
 var ErrCancelled = errors.New("the run was cancelled")
 
-// FinalizerTimeout bounds all finalizers together, so a cancelled run still exits in time.
-const FinalizerTimeout = 4 * time.Second
+// CancelBudget is the one deadline of a cancelled run: the runner sends SIGINT, then SIGTERM
+// 7.5 s later, then kills; everything after the signal (rollback, outputs, summary, lock,
+// GitHub) shares the time up to CancelBudget after it.
+const CancelBudget = 6500 * time.Millisecond
+
+// FinalizerTimeout bounds the finalizers of a run that was not cancelled, on top of the
+// rollback's own wait (bounded by the deploy timeout).
+const FinalizerTimeout = 2 * time.Minute
+
+// cancelRanker orders finalizers after a cancel: lower first. The rollback (0) decides from the
+// time left; local, cheap finalizers (outputs, summary: 1) come before those that call the API
+// server or GitHub (2), which get whatever remains.
+type cancelRanker interface{ cancelRank() int }
+
+func cancelRank(st Step) int {
+	if r, ok := st.(cancelRanker); ok {
+		return r.cancelRank()
+	}
+	return 2
+}
 
 // Pipeline runs Steps in order until one fails, then every Finalizer, whatever happened.
 type Pipeline struct {
@@ -36,6 +55,11 @@ func (p Pipeline) Run(ctx context.Context, s *State) error {
 	if now == nil {
 		now = time.Now
 	}
+	if s.cancelled == nil {
+		s.cancelled = &cancelClock{}
+	}
+	stop := context.AfterFunc(ctx, func() { s.cancelled.mark(now()) })
+	defer stop()
 	for _, st := range p.Steps {
 		if err := ctx.Err(); err != nil {
 			s.Err = fmt.Errorf("%w before %q: %w", ErrCancelled, st.String(), context.Cause(ctx))
@@ -49,10 +73,34 @@ func (p Pipeline) Run(ctx context.Context, s *State) error {
 			break
 		}
 	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FinalizerTimeout)
-	defer cancel()
+
+	// The finalizers run on a context of their own. After a cancel they share one deadline,
+	// CancelBudget after the signal, and run in cancel order; a cancel that arrives while
+	// they run ends their context at that deadline.
+	finalizers := p.Finalizers
+	base := context.WithoutCancel(ctx)
+	var fctx context.Context
+	var fcancel context.CancelFunc
+	soft, softCancel := context.WithCancel(base)
+	defer softCancel()
+	s.soft = soft
+	if ctx.Err() != nil {
+		softCancel()
+		cancelledAt := s.cancelled.mark(now()) // AfterFunc may not have run yet
+		fctx, fcancel = context.WithDeadline(base, cancelledAt.Add(CancelBudget))
+		finalizers = append([]Step(nil), finalizers...)
+		sort.SliceStable(finalizers, func(i, j int) bool { return cancelRank(finalizers[i]) < cancelRank(finalizers[j]) })
+	} else {
+		fctx, fcancel = context.WithTimeout(base, FinalizerTimeout+s.deployTimeout())
+		late := context.AfterFunc(ctx, func() {
+			softCancel()
+			time.AfterFunc(CancelBudget, fcancel)
+		})
+		defer late()
+	}
+	defer fcancel()
 	var ferrs []error
-	for _, st := range p.Finalizers {
+	for _, st := range finalizers {
 		if err := p.runOne(fctx, s, st, now); err != nil {
 			ferrs = append(ferrs, fmt.Errorf("%s: %w", st, err))
 		}

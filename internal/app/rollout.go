@@ -12,32 +12,29 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// tracking adapts the rollout tracker to release.Waiter and keeps the first failure: Helm's
-// atomic rollback waits again through the same tracker, and that second wait must not hide
-// why the first one failed.
+// tracking adapts the run's one rollout tracker to release.Waiter for every wait of the run:
+// the deploy's, its hook Jobs' and the rollback's (events are printed once across them). It
+// keeps the first failure: the rollback waits again, and that must not hide why the deploy
+// failed.
 type waiter interface {
 	Wait(ctx context.Context, objs []runtime.Object, timeout time.Duration) error
 }
 
 type tracking struct {
-	t waiter
-	// rollback tracks the atomic rollback's wait and hook Jobs: the old pods come back, or the
-	// Jobs must complete, so it skips the stabilisation window.
-	rollback waiter
-	mu       sync.Mutex
-	first    *rollout.FailureError
-	waits    int
+	t     waiter
+	mu    sync.Mutex
+	first *rollout.FailureError
+	waits int
 }
 
 func (w *tracking) Wait(ctx context.Context, objs []runtime.Object, timeout time.Duration) error {
 	w.mu.Lock()
 	w.waits++
-	t := w.t
-	if (w.first != nil || release.IsRollbackWait(ctx) || release.IsHookWait(ctx)) && w.rollback != nil {
-		t = w.rollback // no stabilisation window: hook Jobs complete, rollbacks restore
+	if w.first != nil || release.IsRollbackWait(ctx) || release.IsHookWait(ctx) {
+		ctx = rollout.WithoutStabilisation(ctx) // hook Jobs complete, rollbacks restore
 	}
 	w.mu.Unlock()
-	err := t.Wait(ctx, objs, timeout)
+	err := w.t.Wait(ctx, objs, timeout)
 	var fe *rollout.FailureError
 	if errors.As(err, &fe) {
 		w.mu.Lock()
@@ -74,10 +71,7 @@ func newTracking(s *State) *tracking {
 		Mask:              s.Log.Redact,
 		Now:               s.Now,
 	}
-	w := &tracking{t: rollout.New(opts)}
-	opts.MinReady = 0
-	w.rollback = rollout.New(opts)
-	return w
+	return &tracking{t: rollout.New(opts)}
 }
 
 // lint prints rollout-safety warnings for the rendered manifest, before anything is applied.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,61 +13,59 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
+// stubWaiter records each wait as name, or name+"/no-window" when the wait skips the
+// stabilisation window.
 type stubWaiter struct {
 	name  string
 	calls *[]string
-	err   error
+	errs  []error
 }
 
-func (s stubWaiter) Wait(context.Context, []runtime.Object, time.Duration) error {
-	*s.calls = append(*s.calls, s.name)
-	return s.err
+func (s *stubWaiter) Wait(ctx context.Context, _ []runtime.Object, _ time.Duration) error {
+	c := s.name
+	if rollout.SkipsStabilisation(ctx) {
+		c += "/no-window"
+	}
+	*s.calls = append(*s.calls, c)
+	if len(s.errs) == 0 {
+		return nil
+	}
+	err := s.errs[0]
+	s.errs = s.errs[1:]
+	return err
 }
 
-func TestTrackingKeepsFirstFailureAndUsesRollbackTracker(t *testing.T) {
+// One tracker serves every wait; after a diagnosed failure, and for rollback and hook waits,
+// the stabilisation window is skipped; the first diagnosis is kept.
+func TestTrackingKeepsFirstFailureAndSkipsTheWindowAfterIt(t *testing.T) {
 	crash := &rollout.FailureError{Verdict: rollout.Verdict{Reason: "CrashLoopBackOff", Resource: "deployment/web"}}
 	tests := []struct {
 		name      string
 		firstErr  error
+		second    func(context.Context) context.Context
 		wantCalls string
 		wantFirst bool
 	}{
-		{"rollout failure then rollback", fmt.Errorf("wrapped by helm: %w", crash), "main,rollback", true},
-		{"success", nil, "main,main", false},
-		{"other error is not a diagnosis", errors.New("boom"), "main,main", false},
+		{"rollout failure then rollback", fmt.Errorf("wrapped by helm: %w", crash), release.RollbackWaitContext, "main,main/no-window", true},
+		{"failure the tracker did not see, then rollback", errors.New("hook failed"), release.RollbackWaitContext, "main,main/no-window", false},
+		{"hook Jobs", nil, release.HookWaitContext, "main,main/no-window", false},
+		{"two deploy waits", nil, func(c context.Context) context.Context { return c }, "main,main", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls []string
-			w := &tracking{
-				t:        stubWaiter{name: "main", calls: &calls, err: tc.firstErr},
-				rollback: stubWaiter{name: "rollback", calls: &calls, err: errors.New("rollback wait failed")},
-			}
+			w := &tracking{t: &stubWaiter{name: "main", calls: &calls, errs: []error{tc.firstErr, errors.New("second wait failed")}}}
 			_ = w.Wait(t.Context(), nil, time.Second)
-			_ = w.Wait(t.Context(), nil, time.Second)
-			if got := fmt.Sprint(calls[0]) + "," + calls[1]; got != tc.wantCalls {
+			_ = w.Wait(tc.second(t.Context()), nil, time.Second)
+			if got := strings.Join(calls, ","); got != tc.wantCalls {
 				t.Errorf("calls = %s, want %s", got, tc.wantCalls)
 			}
 			if (w.failure() != nil) != tc.wantFirst {
 				t.Fatalf("first failure kept = %v, want %t", w.failure(), tc.wantFirst)
 			}
 			if tc.wantFirst && w.failure() != crash {
-				t.Errorf("the rollback's wait replaced the first diagnosis")
+				t.Errorf("the second wait replaced the first diagnosis")
 			}
 		})
-	}
-}
-
-// A rollback after a failure the tracker did not see (a failing hook, an apply error) must
-// skip the stabilisation window too: Helm marks its wait as a rollback wait.
-func TestTrackingRollbackWaitWithoutDiagnosis(t *testing.T) {
-	var calls []string
-	w := &tracking{
-		t:        stubWaiter{name: "main", calls: &calls},
-		rollback: stubWaiter{name: "rollback", calls: &calls},
-	}
-	_ = w.Wait(release.RollbackWaitContext(t.Context()), nil, time.Second)
-	if len(calls) != 1 || calls[0] != "rollback" {
-		t.Fatalf("calls = %v, want the rollback tracker", calls)
 	}
 }

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"sync"
 	"time"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/config"
@@ -41,6 +43,15 @@ type State struct {
 
 	Failure       *rollout.FailureError // the rollout's diagnosis, when it failed
 	DeployStarted bool                  // Helm was called: a failure from here on is a rollout failure
+	Remediation   *release.Remediation  // what the Roll back step did, when it ran
+	HelmBusy      bool                  // Helm was still applying when the cancelled run moved on
+	tracking      *tracking             // the run's one rollout tracker (nil: no wait)
+
+	// cancelled is when the run's context ended (the runner's SIGINT); zero while it runs.
+	cancelled *cancelClock
+	// soft ends when the run is cancelled while the finalizers run: the rollback stops
+	// waiting then, and the rest share the CancelBudget deadline.
+	soft context.Context
 
 	Err      error
 	Steps    []StepRecord
@@ -50,4 +61,36 @@ type State struct {
 func (s *State) warn(format string, args ...any) {
 	s.Log.Warningf(format, args...)
 	s.Warnings = append(s.Warnings, s.Log.Redact(sprintf(format, args...)))
+}
+
+// deployTimeout is the configured deploy timeout (the rollback's wait is bounded by it).
+func (s *State) deployTimeout() time.Duration {
+	if s.Config == nil {
+		return 0
+	}
+	return s.Config.Timeout
+}
+
+// cancelClock records the first cancellation time; safe for concurrent use.
+type cancelClock struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (c *cancelClock) mark(t time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at.IsZero() {
+		c.at = t
+	}
+	return c.at
+}
+
+func (c *cancelClock) get() time.Time {
+	if c == nil {
+		return time.Time{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.at
 }

@@ -131,6 +131,40 @@ func (inspect) Run(ctx context.Context, s *State) error {
 	return nil
 }
 
+// helmCancelGrace is how long the deploy step waits for Helm to return after a cancel. Helm
+// returns within milliseconds (the wait ends with the cancel); only an apply stuck on a
+// hanging API server takes longer.
+const helmCancelGrace = 2 * time.Second
+
+// runHelm runs the Deployer and returns when it does, or helmCancelGrace after ctx ends: then
+// Helm is left applying (s.HelmBusy), the run goes on to its finalizers, and the next run's
+// recovery clears whatever Helm leaves pending.
+func runHelm(ctx context.Context, s *State, opts release.Options) (*release.Result, error) {
+	type out struct {
+		res *release.Result
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		res, err := s.Deployer.Run(ctx, opts)
+		done <- out{res, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(helmCancelGrace)
+	defer t.Stop()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-t.C:
+		s.HelmBusy = true
+		return nil, fmt.Errorf("helm was still applying %s after the cancel: %w", helmCancelGrace, context.Cause(ctx))
+	}
+}
+
 // deploy runs helm upgrade --install.
 type deploy struct{}
 
@@ -148,15 +182,11 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		},
 		ValuesFiles:   c.ValuesFiles,
 		Values:        c.ValueLayers(),
-		Atomic:        c.Atomic,
 		Wait:          c.Wait,
 		CleanupOnFail: c.CleanupOnFail,
 		DryRun:        c.DryRun,
 		Timeout:       c.Timeout,
 		HistoryMax:    c.HistoryMax,
-		// On cancel, Helm's atomic rollback gets this long to finish its wait; the finalizers
-		// get FinalizerTimeout more, so the process exits within the runner's 7.5 s.
-		CancelGrace: 2500 * time.Millisecond,
 	}
 	if s.Lock != nil {
 		// Losing the lock (renewals failing past lock-ttl) stops the deploy.
@@ -165,6 +195,7 @@ func (deploy) Run(ctx context.Context, s *State) error {
 	var tr *tracking
 	if c.Wait && !c.DryRun {
 		tr = newTracking(s)
+		s.tracking = tr // the rollback's waits go through the same tracker
 		opts.Waiter = tr
 	}
 	opts.Inspect = lint(s)
@@ -177,13 +208,13 @@ func (deploy) Run(ctx context.Context, s *State) error {
 	}
 	s.ghInProgress(ctx)
 	s.DeployStarted = true
-	res, err := s.Deployer.Run(ctx, opts)
+	res, err := runHelm(ctx, s, opts)
 	if tr != nil {
 		diagnose(s, tr)
 	}
 	s.Result = res
-	if res == nil || (err != nil && res.Revision == 0) {
-		if latest, lerr := s.Deployer.Latest(context.WithoutCancel(ctx), c.Release); lerr == nil && latest != nil {
+	if !s.HelmBusy && (res == nil || (err != nil && res.Revision == 0)) {
+		if latest, lerr := s.Deployer.Latest(context.WithoutCancel(ctx), c.Release); lerr == nil && latest != nil { // local storage read
 			s.Result = latest
 		}
 	}

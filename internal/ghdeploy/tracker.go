@@ -5,13 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 )
-
-// cancelledTimeout bounds a final status posted after the caller's context
-// was cancelled: on cancellation the runner sends SIGINT, SIGTERM 7.5 s later
-// and kills the container 2.5 s after that.
-const cancelledTimeout = 5 * time.Second
 
 // Order of the states a Tracker moves through; it never moves back.
 const (
@@ -114,13 +108,10 @@ func (t *Tracker) post(ctx context.Context, rank int, s Status) {
 	}
 	t.rank = rank
 	if rank == rankFinal {
-		// A final state must be posted even when the deploy was cancelled.
-		timeout := t.c.opts.MaxElapsed
-		if ctx.Err() != nil {
-			timeout = min(timeout, cancelledTimeout)
-		}
+		// The final state gets what is left of the caller's deadline (after a cancel, the
+		// run's one deadline), at most MaxElapsed; a context already ended posts nothing.
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		ctx, cancel = context.WithTimeout(ctx, t.c.opts.MaxElapsed)
 		defer cancel()
 	}
 	if t.id == 0 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -33,17 +34,18 @@ func TestTrackerSequences(t *testing.T) {
 			run: func(ctx context.Context, tr *Tracker) { tr.InProgress(ctx); tr.Error(ctx, "helm: chart not found") }},
 		{name: "cancellation still posts error", wantStates: []string{"queued", "error"}, wantDesc: "cancelled",
 			run: func(ctx context.Context, tr *Tracker) {
-				ctx, cancel := context.WithCancel(ctx)
-				tr.Queued(ctx)
+				run, cancel := context.WithCancel(ctx)
+				tr.Queued(run)
 				cancel()
-				tr.InProgress(ctx) // dropped: the context is gone
+				tr.InProgress(run) // dropped: the run's context is gone
+				// The final state is posted on the finalizers' context (the run's one deadline).
 				tr.Error(ctx, "cancelled")
 			}},
 		{name: "cancelled before the deployment existed", wantStates: []string{"error"}, wantDesc: "cancelled while waiting",
 			run: func(ctx context.Context, tr *Tracker) {
-				ctx, cancel := context.WithCancel(ctx)
+				run, cancel := context.WithCancel(ctx)
 				cancel()
-				tr.Queued(ctx)
+				tr.Queued(run)
 				tr.Error(ctx, "cancelled while waiting")
 			}},
 		{name: "no state twice, nothing after a final state", wantStates: []string{"queued", "in_progress", "success"}, wantDesc: "app 1.2.3",
@@ -175,5 +177,26 @@ func TestNilTrackerClientIsDisabled(t *testing.T) {
 	tr.Success(t.Context())
 	if tr.ID() != 0 || tr.URL() != "" || len(tr.Warnings()) != 0 {
 		t.Errorf("disabled tracker: id %d url %q warnings %q", tr.ID(), tr.URL(), tr.Warnings())
+	}
+}
+
+// The final status lives within the caller's deadline (a cancelled run's one deadline): a
+// GitHub that hangs costs no more than that, and a warning says the status was not posted.
+func TestTrackerFinalStatusKeepsTheCallersDeadline(t *testing.T) {
+	s, c, _ := newFake(t, func(o *Options) { o.Sleep = nil })
+	var warned []string
+	tr := NewTracker(c, DeploymentRequest{Ref: "main", Environment: "staging"}, logURL, envURL, true,
+		func(f string, a ...any) { warned = append(warned, fmt.Sprintf(f, a...)) })
+	tr.InProgress(t.Context())
+	s.SlowNext("repos/create-deployment-status", 30*time.Second, 10)
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	tr.Error(ctx, "cancelled")
+	if d := time.Since(began); d > 2*time.Second {
+		t.Errorf("the final status took %s against a hanging GitHub, want the caller's 0.5s deadline", d)
+	}
+	if len(warned) == 0 {
+		t.Errorf("no warning says the final status was not posted")
 	}
 }

@@ -230,7 +230,7 @@ func (h *Held) Release(ctx context.Context) error {
 		return nil
 	}
 	h.stopRenewing()
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	rctx, cancel := context.WithTimeout(ctx, releaseTimeout) // within the caller's deadline
 	defer cancel()
 
 	var cur *coordinationv1.Lease

@@ -9,86 +9,11 @@ import (
 	"time"
 )
 
-func TestRunAtomicRollbackOnFailingWait(t *testing.T) {
-	tests := []struct {
-		name        string
-		waiter      *recordingWaiter // nil: Helm's wait, i.e. FailingKubeClient.WaitError
-		wantHistory []string
-		wantStatus  string
-		wantErr     []string
-	}{
-		{
-			name:        "rollback succeeds",
-			waiter:      &recordingWaiter{results: []error{nil, errors.New("deployment web: 0 of 1 pods ready"), nil}},
-			wantHistory: []string{"1:superseded", "2:failed", "3:deployed"},
-			wantStatus:  "deployed",
-			wantErr:     []string{"0 of 1 pods ready", "rolled back"},
-		},
-		{
-			name:        "rollback wait fails too",
-			wantHistory: []string{"1:deployed", "2:failed", "3:failed"},
-			wantStatus:  "failed",
-			wantErr:     []string{"timed out waiting", "rolling back"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			ctx := context.Background()
-			o := demoOptions("web")
-			if tt.waiter != nil {
-				o.Waiter = tt.waiter
-			}
-			if _, err := f.d.Run(ctx, o); err != nil {
-				t.Fatalf("install: %v", err)
-			}
-			if tt.waiter == nil {
-				f.kube.WaitError = errors.New("timed out waiting for the condition")
-			}
-			res, err := f.d.Run(ctx, o)
-			if err == nil {
-				t.Fatal("upgrade succeeded, want the wait failure")
-			}
-			for _, s := range tt.wantErr {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("error %q does not contain %q", err, s)
-				}
-			}
-			if got := statuses(t, f.store, "web"); !reflect.DeepEqual(got, tt.wantHistory) {
-				t.Errorf("history = %v, want %v", got, tt.wantHistory)
-			}
-			latest, lerr := f.d.Latest(ctx, "web")
-			if lerr != nil || latest == nil {
-				t.Fatalf("Latest = %v, %v", latest, lerr)
-			}
-			if res.Status != tt.wantStatus || res.Revision != 3 || res.PreviousRevision != 1 || res.Installed {
-				t.Errorf("result = %+v, want revision 3 %s (previous 1, upgrade)", summary(res), tt.wantStatus)
-			}
-			if res.Status != latest.Status || res.Revision != latest.Revision || res.Description != latest.Description {
-				t.Errorf("result %+v differs from storage %+v", summary(res), summary(latest))
-			}
-			if tt.waiter != nil {
-				// install, upgrade, then the atomic rollback: only the last is a rollback wait.
-				calls := tt.waiter.Calls()
-				if len(calls) != 3 || calls[0].rollback || calls[1].rollback || !calls[2].rollback {
-					t.Errorf("rollback flags of the waits = %+v, want false, false, true", calls)
-				}
-			}
-			if tail := f.d.HelmLog().Tail(); !strings.Contains(tail, "atomic is set, rolling back") {
-				t.Errorf("Helm log tail lacks the rollback line:\n%s", tail)
-			}
-			if tt.waiter != nil && len(tt.waiter.Calls()) != 3 {
-				t.Errorf("waiter calls = %d, want 3 (install, upgrade, rollback)", len(tt.waiter.Calls()))
-			}
-		})
-	}
-}
-
 func TestRunOutputsFromStorageAfterFailure(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	o := demoOptions("web")
-	o.Atomic, o.CleanupOnFail = false, true
+	o.CleanupOnFail = true
 	if _, err := f.d.Run(ctx, o); err != nil {
 		t.Fatalf("install: %v", err)
 	}
@@ -125,90 +50,67 @@ func TestRunContextCancelledBeforeStart(t *testing.T) {
 	}
 }
 
-func TestRunCancelDuringWaitRollsBackWithinGrace(t *testing.T) {
+// A cancellation during the wait ends the wait at once (the Waiter sees Run's context); Helm
+// marks the revision failed once and returns, nothing is written afterwards, and the Deployer
+// can remediate right away.
+func TestRunCancelDuringWait(t *testing.T) {
 	f := newFixture(t)
 	w := &recordingWaiter{results: []error{nil, errBlock, nil}}
 	o := demoOptions("web")
-	o.Waiter, o.CancelGrace = w, 5*time.Second
+	o.Waiter = w
 	if _, err := f.d.Run(context.Background(), o); err != nil {
 		t.Fatalf("install: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for len(w.Calls()) < 2 {
-			time.Sleep(5 * time.Millisecond)
+	w.onCall = func(n int) {
+		if n == 2 {
+			cancel()
 		}
-		cancel()
-	}()
+	}
+	began := time.Now()
 	res, err := f.d.Run(ctx, o)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	time.Sleep(100 * time.Millisecond) // Helm's upgrade goroutine must not act after Run returned
+	if d := time.Since(began); d > time.Second {
+		t.Errorf("Run returned %s after the cancel", d)
+	}
+	if res.Revision != 2 || res.Status != "failed" {
+		t.Errorf("result = %+v, want revision 2 failed", summary(res))
+	}
+	before := statuses(t, f.store, "web")
+	if want := []string{"1:deployed", "2:failed"}; !reflect.DeepEqual(before, want) {
+		t.Errorf("history = %v, want %v", before, want)
+	}
+	rem, after, err := f.d.Remediate(context.Background(), RemediateOptions{Release: "web", Waiter: w})
+	if err != nil || rem.Action != "rolled back" || rem.RolledBackTo != 1 || after.Revision != 3 {
+		t.Fatalf("Remediate after a cancelled run = %+v, %+v, %v", rem, after, err)
+	}
 	if got, want := statuses(t, f.store, "web"), []string{"1:superseded", "2:failed", "3:deployed"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("history = %v, want %v", got, want)
 	}
-	if res.Revision != 3 || res.Status != "deployed" {
-		t.Errorf("result = %+v, want the rollback revision 3 deployed", summary(res))
-	}
-	if calls := w.Calls(); len(calls) != 3 {
-		t.Errorf("waiter calls = %d, want 3", len(calls))
-	}
-	if _, err := f.d.Run(context.Background(), o); !errors.Is(err, ErrAbandoned) {
-		t.Errorf("Run after a cancelled run: err = %v, want ErrAbandoned", err)
-	}
-	if latest, err := f.d.Latest(context.Background(), "web"); err != nil || latest.Revision != 3 {
-		t.Errorf("Latest after a cancelled run = %+v, %v", latest, err)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !errors.Is(w.ctxErrs[1], context.Canceled) || w.ctxErrs[2] != nil {
-		t.Errorf("wait context errors = %v, want the upgrade's cancelled and the rollback's live (grace)", w.ctxErrs)
-	}
 }
 
-func TestRunAtomicInstallFailureReportsUninstalled(t *testing.T) {
+// A cancellation while Helm applies: Helm finishes applying (its work is not interruptible),
+// its wait returns at once with the cancellation, the revision is failed, never deployed.
+func TestRunCancelDuringApply(t *testing.T) {
 	f := newFixture(t)
-	f.kube.WaitError = errors.New("timed out waiting for the condition")
-	res, err := f.d.Run(context.Background(), demoOptions("web"))
-	if err == nil || !strings.Contains(err.Error(), "uninstalled due to atomic") {
-		t.Fatalf("err = %v, want the atomic uninstall", err)
-	}
-	if got := statuses(t, f.store, "web"); got != nil {
-		t.Errorf("history = %v, want nothing left after the atomic uninstall", got)
-	}
-	// Nothing is stored; the result is the release object Helm returned, which
-	// its atomic path marked uninstalled.
-	if res.Status != "uninstalled" || res.Revision != 1 || res.ChartName != "demo" || !res.Installed {
-		t.Errorf("result = %+v, want the uninstalled release Helm returned", summary(res))
-	}
-}
-
-// A cancellation that arrives while Helm applies the upgrade: Helm's context
-// handler rolls back while its upgrade goroutine is still applying. When that
-// goroutine reaches its own wait, the wait must not proceed (it would mark the
-// upgrade deployed after the rollback).
-func TestRunCancelDuringApplyDoesNotDeployAfterRollback(t *testing.T) {
-	f := newFixture(t)
-	w := &recordingWaiter{}
+	w := &recordingWaiter{results: []error{nil, errBlock}}
 	o := demoOptions("web")
-	o.Waiter, o.CancelGrace = w, 5*time.Second
+	o.Waiter = w
 	if _, err := f.d.Run(context.Background(), o); err != nil {
 		t.Fatalf("install: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.kube.beforeUpdate = func(n int) {
-		if n == 1 { // the upgrade's apply: cancel, then let the rollback get ahead
+		if n == 1 { // the upgrade's apply
 			cancel()
-			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	_, err := f.d.Run(ctx, o)
-	if !errors.Is(err, context.Canceled) {
+	if _, err := f.d.Run(ctx, o); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	time.Sleep(200 * time.Millisecond)
-	if got, want := statuses(t, f.store, "web"), []string{"1:superseded", "2:failed", "3:deployed"}; !reflect.DeepEqual(got, want) {
+	if got, want := statuses(t, f.store, "web"), []string{"1:deployed", "2:failed"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("history = %v, want %v", got, want)
 	}
 }

@@ -171,6 +171,8 @@ type recordingWaiter struct {
 	calls   []waitCall
 	results []error
 	ctxErrs map[int]error // call index -> ctx.Err() seen at the end of the call
+	// onCall, when set, runs at the start of call n (1-based), before the answer.
+	onCall func(n int)
 }
 
 var errBlock = &blockMarker{}
@@ -195,7 +197,11 @@ func (w *recordingWaiter) Wait(ctx context.Context, objs []runtime.Object, timeo
 	if i < len(w.results) {
 		res = w.results[i]
 	}
+	onCall := w.onCall
 	w.mu.Unlock()
+	if onCall != nil {
+		onCall(i + 1)
+	}
 	if res == errBlock {
 		<-ctx.Done()
 		res = ctx.Err()
@@ -250,5 +256,5 @@ func seed(t *testing.T, s *storage.Storage, name string, sts ...release.Status) 
 }
 
 func demoOptions(name string) Options {
-	return Options{Release: name, Namespace: testNS, Chart: ChartRef{Ref: demoChart}, Atomic: true, Wait: true, Timeout: time.Minute, HistoryMax: 10}
+	return Options{Release: name, Namespace: testNS, Chart: ChartRef{Ref: demoChart}, Wait: true, Timeout: time.Minute, HistoryMax: 10}
 }

@@ -24,7 +24,7 @@ func TestHookJobsGoToTheWaiter(t *testing.T) {
 			wantCalls:   []string{"hook Job/web-migrate", "wait", "hook Job/web-migrate", "wait"},
 		},
 		{
-			name:        "hook fails, atomic rolls back",
+			name:        "hook fails, remediation rolls back",
 			results:     []error{nil, nil, errors.New("job/web-migrate: BackoffLimitExceeded")},
 			wantErr:     "BackoffLimitExceeded",
 			wantHistory: []string{"1:superseded", "2:failed", "3:deployed"},
@@ -45,6 +45,11 @@ func TestHookJobsGoToTheWaiter(t *testing.T) {
 			_, err := f.d.Run(ctx, o)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("upgrade error = %v, want %q", err, tt.wantErr)
+			}
+			if err != nil {
+				if _, _, rerr := f.d.Remediate(ctx, RemediateOptions{Release: "web", Wait: true, Waiter: w}); rerr != nil {
+					t.Fatalf("Remediate: %v", rerr)
+				}
 			}
 			if got := statuses(t, f.store, "web"); !reflect.DeepEqual(got, tt.wantHistory) {
 				t.Errorf("history = %v, want %v", got, tt.wantHistory)

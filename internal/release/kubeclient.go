@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	goruntime "runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,18 +18,22 @@ import (
 // capability the inner client does not have.
 var errUnsupported = errors.New("kube client does not support this operation")
 
-// waitingClient wraps Helm's kube client. Wait and WaitWithJobs go to the
-// Waiter of the current run when there is one; every other call, including the
-// optional interfaces Helm type-asserts (InterfaceExt, InterfaceThreeWayMerge,
-// InterfaceLogs, InterfaceDeletionPropagation, InterfaceResources), is delegated.
-// Helm's install/upgrade/atomic-rollback flow therefore stays Helm's own.
+// waitingClient wraps Helm's kube client. Wait and WaitWithJobs (and hook waits made only of
+// Jobs) go to the Waiter of the current call when there is one; every other call, including the
+// optional interfaces Helm type-asserts (InterfaceExt, InterfaceThreeWayMerge, InterfaceLogs,
+// InterfaceDeletionPropagation, InterfaceResources), is delegated.
+//
+// Helm never decides when a wait ends: the Waiter does, with the caller's context. Helm itself
+// runs on a context that is never cancelled (see Run), so a cancelled deploy is a wait that
+// returned an error, which Helm handles like any failed wait: it marks the revision failed and
+// returns. There is no atomic rollback inside Helm to race with (Remediate is ours).
 type waitingClient struct {
 	inner kube.Interface
 
-	mu     sync.Mutex
-	waiter Waiter
-	ctx    context.Context
-	grace  time.Duration
+	mu       sync.Mutex
+	waiter   Waiter
+	ctx      context.Context
+	rollback bool // the current call is our rollback: its waits are marked RollbackWaitContext
 }
 
 var (
@@ -43,45 +45,19 @@ var (
 	_ kube.InterfaceResources           = (*waitingClient)(nil)
 )
 
-// use sets the waiter, context and grace period for one run. The returned
-// func clears them, except when ctx was cancelled: Helm may still have a
-// goroutine of that run heading for a wait, which must see the cancelled
-// context and block (see wait), so the Deployer stays in that state.
-func (c *waitingClient) use(ctx context.Context, w Waiter, grace time.Duration) func() {
+// use sets the waiter and context for one call; the returned func clears them.
+func (c *waitingClient) use(ctx context.Context, w Waiter, rollback bool) func() {
 	c.mu.Lock()
-	c.ctx, c.waiter, c.grace = ctx, w, grace
+	c.ctx, c.waiter, c.rollback = ctx, w, rollback
 	c.mu.Unlock()
 	return func() {
-		if ctx.Err() != nil {
-			return
-		}
 		c.mu.Lock()
-		c.ctx, c.waiter, c.grace = nil, nil, 0
+		c.ctx, c.waiter, c.rollback = nil, nil, false
 		c.mu.Unlock()
 	}
 }
 
-// abandoned reports whether a cancelled run left Helm goroutines behind.
-func (c *waitingClient) abandoned() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ctx != nil && c.ctx.Err() != nil
-}
-
-// wait routes one of Helm's waits.
-//
-// Waits of Helm's rollback action (the atomic rollback; found on the call
-// stack, which is exact where storage state is not: after a cancellation the
-// upgrade goroutine may reach its own wait while the rollback runs) run on a
-// context detached from the run's context that ends CancelGrace after the
-// run's context ends, so a cancelled deploy still gets a bounded rollback.
-//
-// Any other wait (the install's or upgrade's own) never returns once the run's
-// context is done. By then Helm 3 has already failed the release and started
-// the atomic rollback from its context handler; if the wait returned, Helm's
-// background goroutine would fail the release and roll back a second time, or,
-// had the wait succeeded, run post hooks and mark the revision deployed after
-// the rollback. The blocked goroutine ends with the process.
+// wait routes one of Helm's waits to the Waiter, with the call's context.
 func (c *waitingClient) wait(resources kube.ResourceList, timeout time.Duration, helmWait func(kube.ResourceList, time.Duration) error) error {
 	return c.waitMarked(resources, timeout, helmWait, false)
 }
@@ -89,7 +65,7 @@ func (c *waitingClient) wait(resources kube.ResourceList, timeout time.Duration,
 // waitMarked is wait; hook marks the waiter's context with HookWaitContext.
 func (c *waitingClient) waitMarked(resources kube.ResourceList, timeout time.Duration, helmWait func(kube.ResourceList, time.Duration) error, hook bool) error {
 	c.mu.Lock()
-	ctx, w, grace := c.ctx, c.waiter, c.grace
+	ctx, w, rollback := c.ctx, c.waiter, c.rollback
 	c.mu.Unlock()
 	if ctx == nil {
 		ctx = context.Background()
@@ -97,24 +73,15 @@ func (c *waitingClient) waitMarked(resources kube.ResourceList, timeout time.Dur
 	if hook {
 		ctx = HookWaitContext(ctx)
 	}
-	if calledFromRollback() {
-		wctx, cancel := graceContext(ctx, grace)
-		defer cancel()
-		return callWaiter(RollbackWaitContext(wctx), w, resources, timeout, helmWait)
+	if rollback {
+		ctx = RollbackWaitContext(ctx)
 	}
-	if ctx.Err() != nil {
-		select {}
-	}
-	err := callWaiter(ctx, w, resources, timeout, helmWait)
-	if ctx.Err() != nil {
-		select {}
-	}
-	return err
+	return callWaiter(ctx, w, resources, timeout, helmWait)
 }
 
 type rollbackWaitKey struct{}
 
-// RollbackWaitContext marks ctx as the context of a wait for Helm's atomic rollback.
+// RollbackWaitContext marks ctx as the context of a wait for a rollback (Remediate).
 func RollbackWaitContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, rollbackWaitKey{}, true)
 }
@@ -133,50 +100,11 @@ func IsHookWait(ctx context.Context) bool {
 	return v
 }
 
-// IsRollbackWait tells a Waiter that it is waiting for Helm's atomic rollback (the previous
-// revision coming back), not for the revision being deployed.
+// IsRollbackWait tells a Waiter that it is waiting for a rollback (the previous revision coming
+// back), not for the revision being deployed.
 func IsRollbackWait(ctx context.Context) bool {
 	v, _ := ctx.Value(rollbackWaitKey{}).(bool)
 	return v
-}
-
-// rollbackFuncPrefix names the methods of Helm's rollback action.
-const rollbackFuncPrefix = "helm.sh/helm/v3/pkg/action.(*Rollback)."
-
-// calledFromRollback reports whether Helm's rollback action is on the stack.
-func calledFromRollback() bool {
-	pcs := make([]uintptr, 64)
-	frames := goruntime.CallersFrames(pcs[:goruntime.Callers(3, pcs)])
-	for {
-		f, more := frames.Next()
-		if strings.HasPrefix(f.Function, rollbackFuncPrefix) {
-			return true
-		}
-		if !more {
-			return false
-		}
-	}
-}
-
-// graceContext is detached from parent's cancellation but ends grace after
-// parent ends.
-func graceContext(parent context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
-	go func() {
-		select {
-		case <-parent.Done():
-		case <-ctx.Done():
-			return
-		}
-		t := time.NewTimer(grace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
 }
 
 // callWaiter calls the Waiter with the objects of the resource list, or Helm's

@@ -63,7 +63,7 @@ func TestRunWaiterReplacesHelmWait(t *testing.T) {
 	if _, err := f.d.Run(context.Background(), o); err != nil {
 		t.Fatalf("install: %v", err)
 	}
-	o.Wait, o.Atomic = false, false
+	o.Wait = false
 	if _, err := f.d.Run(context.Background(), o); err != nil {
 		t.Fatalf("upgrade without wait: %v", err)
 	}

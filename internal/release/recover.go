@@ -43,9 +43,6 @@ func (r *Recovery) String() string {
 func (d *Deployer) Recover(ctx context.Context, name string) (*Recovery, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.kube.abandoned() {
-		return nil, ErrAbandoned
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -60,7 +57,7 @@ func (d *Deployer) Recover(ctx context.Context, name string) (*Recovery, error) 
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)
 	}
-	defer d.kube.use(ctx, nil, 0)()
+	defer d.kube.use(ctx, nil, false)()
 
 	stale.SetStatus(release.StatusFailed, fmt.Sprintf(
 		"stale %s: the helm-deploy-action run that owned it is gone (recovered by %s)", rec.From, d.RecoveredBy))
@@ -71,7 +68,7 @@ func (d *Deployer) Recover(ctx context.Context, name string) (*Recovery, error) 
 
 	target := lastDeployed(hist[1:])
 	if target == nil {
-		if err := d.uninstall(name, timeout); err != nil {
+		if err := d.uninstall(name, timeout, false); err != nil {
 			return rec, fmt.Errorf("uninstall %q (stale %s, never deployed): %w", name, rec.From, err)
 		}
 		rec.Action = "uninstalled"

@@ -3,10 +3,14 @@
 // It is the only package of the project that imports helm.sh/helm/v3. Everything
 // crossing its boundary is a plain type: Options in, Result (and typed errors) out.
 // The install-or-upgrade decision mirrors Helm's own `helm upgrade --install`
-// (cmd/helm/upgrade.go), which the SDK does not offer, and adds two rules:
-// a release whose first install failed is cleaned up and installed again, and a
-// release left in a pending-* state is reported as a *PendingError (Recover clears
-// it when the caller holds the release lock).
+// (cmd/helm/upgrade.go), which the SDK does not offer, and adds two rules: a
+// release whose revisions all failed is upgraded over, and a release left in a
+// pending-* state is reported as a *PendingError (Recover clears it when the
+// caller holds the release lock).
+//
+// Helm's Atomic is never set. Run leaves a failed revision failed; Remediate is
+// the separate step that rolls back to the last deployed revision or removes a
+// failed first install, like Flux's helm-controller remediation.
 package release
 
 import (
@@ -52,7 +56,6 @@ type Options struct {
 	// Values are layers merged in order after ValuesFiles; later layers win and
 	// maps are merged deeply.
 	Values        []map[string]any
-	Atomic        bool
 	Wait          bool
 	CleanupOnFail bool
 	// DryRun renders and validates without changing the cluster or Helm storage
@@ -61,17 +64,9 @@ type Options struct {
 	DryRun     bool
 	Timeout    time.Duration
 	HistoryMax int
-	// Waiter, when set, is called instead of Helm's wait (also for the atomic
-	// rollback's wait).
+	// Waiter, when set, is called instead of Helm's wait, with Run's context: it
+	// alone decides when a wait ends (cancellation included).
 	Waiter Waiter
-	// CancelGrace is how long the Waiter may keep waiting for Helm's atomic
-	// rollback after ctx ends: rollback waits get a context detached from ctx
-	// that ends CancelGrace after ctx ends (zero: together with ctx). Helm's own
-	// wait (no Waiter) ignores contexts and always runs up to Timeout; so do
-	// hooks. After ctx ends, the install's or upgrade's own wait never returns
-	// (see waitingClient.wait), and the Deployer refuses further runs
-	// (ErrAbandoned).
-	CancelGrace time.Duration
 	// Inspect is called with the rendered manifest (hooks excluded) before
 	// anything is applied.
 	Inspect func(manifest string)
@@ -106,11 +101,6 @@ type Result struct {
 
 // ErrPending matches every *PendingError with errors.Is.
 var ErrPending = errors.New("release has an operation in progress")
-
-// ErrAbandoned is returned by Run and Recover on a Deployer whose earlier Run
-// was cancelled: Helm may still have goroutines of that run in flight, so the
-// Deployer is not reused. Latest still works.
-var ErrAbandoned = errors.New("release: an earlier run of this deployer was cancelled; create a new deployer")
 
 // ErrNamespaceMismatch is returned when Options.Namespace differs from the
 // namespace the Deployer's Helm storage was created for.

@@ -34,9 +34,6 @@ const (
 func (d *Deployer) Run(ctx context.Context, o Options) (*Result, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.kube.abandoned() {
-		return nil, ErrAbandoned
-	}
 	d.log.Reset()
 
 	ns, err := d.namespaceFor(o.Namespace)
@@ -79,7 +76,12 @@ func (d *Deployer) Run(ctx context.Context, o Options) (*Result, error) {
 		o.Timeout = DefaultTimeout
 	}
 
-	defer d.kube.use(ctx, o.Waiter, o.CancelGrace)()
+	// Helm runs on a context that is never cancelled: its apply is not interruptible anyway,
+	// and a cancelled context makes Helm 3 fail the release from a second goroutine while the
+	// first one is still working. The Waiter sees ctx and ends the wait on cancellation; Helm
+	// then fails the revision once and returns.
+	defer d.kube.use(ctx, o.Waiter, false)()
+	helmCtx := context.WithoutCancel(ctx)
 
 	var rel *release.Release
 	verb := "install"
@@ -92,14 +94,15 @@ func (d *Deployer) Run(ctx context.Context, o Options) (*Result, error) {
 		d.log.Printf("release %s has never been deployed (revision %d %s): upgrading over the failed revisions, keeping their resources",
 			o.Release, last.Version, last.Info.Status)
 		verb = "upgrade"
-		first := o
-		first.Atomic = false
-		rel, err = d.upgrade(ctx, first, ns, ch, vals)
+		rel, err = d.upgrade(helmCtx, o, ns, ch, vals)
 	case pathInstall:
-		rel, err = d.install(ctx, o, ns, ch, vals, last != nil)
+		rel, err = d.install(helmCtx, o, ns, ch, vals, last != nil)
 	default:
 		verb = "upgrade"
-		rel, err = d.upgrade(ctx, o, ns, ch, vals)
+		rel, err = d.upgrade(helmCtx, o, ns, ch, vals)
+	}
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
 	}
 
 	if o.DryRun {
@@ -167,7 +170,6 @@ func (d *Deployer) install(ctx context.Context, o Options, ns string, ch *chart.
 	in.Namespace = ns
 	in.CreateNamespace = o.CreateNamespace
 	in.Replace = replace
-	in.Atomic = o.Atomic
 	in.Wait = o.Wait
 	in.Timeout = o.Timeout
 	in.PostRenderer = postRenderer(o.Inspect)
@@ -182,7 +184,6 @@ func (d *Deployer) install(ctx context.Context, o Options, ns string, ch *chart.
 func (d *Deployer) upgrade(ctx context.Context, o Options, ns string, ch *chart.Chart, vals map[string]any) (*release.Release, error) {
 	up := action.NewUpgrade(d.cfg)
 	up.Namespace = ns
-	up.Atomic = o.Atomic
 	up.Wait = o.Wait
 	up.CleanupOnFail = o.CleanupOnFail
 	up.Timeout = o.Timeout
@@ -194,12 +195,12 @@ func (d *Deployer) upgrade(ctx context.Context, o Options, ns string, ch *chart.
 	return up.RunWithContext(ctx, o.Release, ch, vals)
 }
 
-// uninstall removes a release and its whole history (hooks are not run: the
-// release never reached a deployed state).
-func (d *Deployer) uninstall(name string, timeout time.Duration) error {
+// uninstall removes a release and its whole history. hooks runs the chart's delete hooks
+// (as Helm's atomic install does); recovery of a release that never got deployed skips them.
+func (d *Deployer) uninstall(name string, timeout time.Duration, hooks bool) error {
 	un := action.NewUninstall(d.cfg)
 	un.KeepHistory = false
-	un.DisableHooks = true
+	un.DisableHooks = !hooks
 	un.Wait = true
 	un.Timeout = timeout
 	if _, err := un.Run(name); err != nil {

@@ -55,7 +55,6 @@ func TestRunFirstInstallFailedThenRetry(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	o := demoOptions("api")
-	o.Atomic = false // keep the failed revision, as a non-atomic helm install does
 
 	f.kube.CreateError = errors.New("admission webhook denied the request")
 	res, err := f.d.Run(ctx, o)

@@ -23,6 +23,7 @@ type run struct {
 	logs    *logFollower
 	events  *eventPrinter
 
+	minReady  time.Duration // the stabilisation window of this wait
 	readyAt   time.Time
 	restarts  map[string]int32 // "pod/container" → restarts when all became ready
 	readyPods map[string]bool  // pods ready when all became ready
@@ -36,7 +37,7 @@ var trackedKinds = map[string]bool{"Deployment": true, "StatefulSet": true, "Dae
 	"Job": true, "Pod": true, "PersistentVolumeClaim": true, "Service": true}
 
 func newRun(t *Tracker, objs []runtime.Object) (*run, error) {
-	r := &run{t: t, start: t.opts.Now(), watch: map[string]*nsWatch{}, progress: map[string]string{}}
+	r := &run{t: t, start: t.opts.Now(), watch: map[string]*nsWatch{}, progress: map[string]string{}, minReady: t.opts.MinReady}
 	seen := map[string]bool{}
 	for _, obj := range objs {
 		if u, ok := obj.(*unstructured.Unstructured); ok {
@@ -185,11 +186,11 @@ func (r *run) evaluate() (bool, error) {
 	if r.readyAt.IsZero() {
 		r.readyAt = now
 		r.restarts, r.readyPods = r.snapshot()
-		if r.t.opts.MinReady > 0 {
-			r.t.println("all %d resources ready; watching %s for stability", len(r.targets), r.t.opts.MinReady)
+		if r.minReady > 0 {
+			r.t.println("all %d resources ready; watching %s for stability", len(r.targets), r.minReady)
 		}
 	}
-	if now.Sub(r.readyAt) < r.t.opts.MinReady {
+	if now.Sub(r.readyAt) < r.minReady {
 		return false, nil
 	}
 	r.printProgress(now, true)
@@ -315,7 +316,7 @@ func (r *run) timeoutError(timeout time.Duration) error {
 		}
 	}
 	v := Verdict{State: Failed, Reason: "Timeout", Definitive: true,
-		Message: fmt.Sprintf("the %s stabilisation window did not finish within %s", r.t.opts.MinReady, timeout)}
+		Message: fmt.Sprintf("the %s stabilisation window did not finish within %s", r.minReady, timeout)}
 	if len(r.targets) > 0 {
 		v.Resource = r.targets[0].res
 	}

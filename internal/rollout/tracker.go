@@ -165,6 +165,21 @@ func (t *Tracker) eventSeen(key string) bool {
 	return false
 }
 
+type noWindowKey struct{}
+
+// WithoutStabilisation marks ctx for a Wait that ends as soon as everything is ready, with no
+// MinReady window: a rollback restoring the previous pods, or hook Jobs that must complete.
+// One Tracker serves every wait of a run, so its events are printed once across them.
+func WithoutStabilisation(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noWindowKey{}, true)
+}
+
+// SkipsStabilisation reports whether ctx was marked by WithoutStabilisation.
+func SkipsStabilisation(ctx context.Context) bool {
+	v, _ := ctx.Value(noWindowKey{}).(bool)
+	return v
+}
+
 // Wait follows the rollout of objs until every tracked resource is ready and
 // stayed so for MinReady, a resource fails, the timeout passes (timeout <= 0:
 // none), or ctx ends — whichever comes first; cancellation is honoured at
@@ -176,6 +191,9 @@ func (t *Tracker) Wait(ctx context.Context, objs []runtime.Object, timeout time.
 	r, err := newRun(t, objs)
 	if err != nil {
 		return err
+	}
+	if SkipsStabilisation(ctx) {
+		r.minReady = 0
 	}
 	if len(r.targets) == 0 {
 		t.setReport(r.report(nil))
