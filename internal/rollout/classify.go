@@ -1,8 +1,10 @@
 // Package rollout tracks a Helm release's rollout: it decides readiness and
-// failure of the release's workloads from their status (Classify, pure), lints
-// a rendered manifest for rollout hazards (Lint, pure), and follows the rollout
-// live through namespace-scoped watches, streaming pod logs and events
-// (Tracker, which satisfies the release package's Waiter shape).
+// failure of the release's objects from their status (Classify, pure: the
+// table of tracked kinds in kinds.go gives each kind a hand-written rule, or
+// kstatus through ClassifyStatus, or none), lints a rendered manifest for
+// rollout hazards (Lint, pure), and follows the rollout live through watches
+// per namespace and kind, streaming pod logs and events (Tracker, which
+// satisfies the release package's Waiter shape).
 package rollout
 
 import (
@@ -68,8 +70,10 @@ type Verdict struct {
 func (v Verdict) Failed() bool { return v.State == Failed }
 
 // Classify decides the state of one object. It is pure: the same object and
-// time always give the same verdict. Unstructured objects are converted to
-// their typed form first. Kinds the tracker does not follow are Ready.
+// time always give the same verdict. Unstructured objects of the kinds with a
+// hand-written rule are converted to their typed form first; the kinds the table
+// of tracked kinds gives to kstatus (custom resources, CronJob, Ingress, ...)
+// are judged by ClassifyStatus; kinds that are only applied are Ready.
 func Classify(obj runtime.Object, now time.Time, opts ClassifyOptions) Verdict {
 	if u, ok := obj.(*unstructured.Unstructured); ok {
 		typed, err := fromUnstructured(u)
@@ -99,8 +103,7 @@ func Classify(obj runtime.Object, now time.Time, opts ClassifyOptions) Verdict {
 	case nil:
 		return Verdict{State: Ready, Reason: "NotTracked"}
 	default:
-		return Verdict{State: Ready, Reason: "NotTracked",
-			Message: fmt.Sprintf("%T is not tracked", obj)}
+		return classifyByTable(obj)
 	}
 }
 

@@ -152,3 +152,58 @@ func (r *run) failure(v Verdict) error {
 	}
 	return fe
 }
+
+// maxBlockingPods bounds the pods a timeout verdict describes one by one.
+const maxBlockingPods = 5
+
+// blocking names what holds each not-ready pod of tg back, as the pod shows it now: the
+// waiting reason and message of its containers (or its phase), so a timeout says why and not
+// just "0/1 ready".
+func (r *run) blocking(tg *target) string {
+	copts := ClassifyOptions{UnschedulableGrace: r.t.opts.UnschedulableGrace}
+	now := r.t.opts.Now()
+	var parts []string
+	more := 0
+	for _, p := range tg.pods {
+		if podReady(p) || p.DeletionTimestamp != nil {
+			continue
+		}
+		if len(parts) == maxBlockingPods {
+			more++
+			continue
+		}
+		v := ClassifyPod(p, now, copts)
+		desc := fmt.Sprintf("pod %s %s", p.Name, v.Reason)
+		if msg := podWaitingMessage(p); msg != "" {
+			desc += ": " + msg
+		} else if v.Message != "" {
+			desc += ": " + v.Message
+		}
+		parts = append(parts, desc)
+	}
+	if more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more not-ready pods", more))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (r *run) timeoutError(timeout time.Duration) error {
+	for _, tg := range r.targets {
+		if tg.verdict.State != Ready {
+			v := tg.verdict
+			v.State, v.Reason, v.Definitive = Failed, "Timeout", true
+			v.Resource = tg.res
+			v.Message = fmt.Sprintf("not ready after %s: %s", timeout, orDefault(tg.verdict.Message, tg.verdict.Reason))
+			if b := r.blocking(tg); b != "" {
+				v.Message += "; " + b
+			}
+			return r.failure(v)
+		}
+	}
+	v := Verdict{State: Failed, Reason: "Timeout", Definitive: true,
+		Message: fmt.Sprintf("the %s stabilisation window did not finish within %s", r.minReady, timeout)}
+	if len(r.targets) > 0 {
+		v.Resource = r.targets[0].res
+	}
+	return r.failure(v)
+}

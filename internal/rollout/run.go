@@ -4,12 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -32,42 +28,19 @@ type run struct {
 	lastProgress time.Time
 }
 
-// trackedKinds are the kinds Wait follows; other objects are ignored.
-var trackedKinds = map[string]bool{"Deployment": true, "StatefulSet": true, "DaemonSet": true,
-	"Job": true, "Pod": true, "PersistentVolumeClaim": true, "Service": true}
-
 func newRun(t *Tracker, objs []runtime.Object) (*run, error) {
 	r := &run{t: t, start: t.opts.Now(), watch: map[string]*nsWatch{}, progress: map[string]string{}, minReady: t.opts.MinReady}
 	seen := map[string]bool{}
 	for _, obj := range objs {
-		if u, ok := obj.(*unstructured.Unstructured); ok {
-			typed, err := fromUnstructured(u)
-			if err != nil {
-				return nil, err
-			}
-			obj = typed
-		}
-		acc, err := meta.Accessor(obj)
+		tg, err := t.newTarget(obj)
 		if err != nil {
+			return nil, err
+		}
+		if tg == nil || seen[tg.ns+"/"+tg.watchKey+"/"+tg.name] {
 			continue
 		}
-		kind := kindOf(obj)
-		if !trackedKinds[kind] {
-			continue
-		}
-		if svc, ok := obj.(*corev1.Service); ok && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
-			continue
-		}
-		ns := acc.GetNamespace()
-		if ns == "" {
-			ns = t.opts.Namespace
-		}
-		tg := &target{kind: kind, name: acc.GetName(), ns: ns, res: resourceName(kind, acc.GetName())}
+		seen[tg.ns+"/"+tg.watchKey+"/"+tg.name] = true
 		tg.verdict = Verdict{State: Progressing, Reason: "Pending", Resource: tg.res, Message: "waiting for the first list from the API server"}
-		if seen[ns+"/"+tg.res] {
-			continue
-		}
-		seen[ns+"/"+tg.res] = true
 		r.targets = append(r.targets, tg)
 	}
 	sort.SliceStable(r.targets, func(i, j int) bool { return r.targets[i].res < r.targets[j].res })
@@ -92,10 +65,16 @@ func (r *run) run(parent context.Context, timeout time.Duration) error {
 	}
 	fatal := make(chan error, 1)
 	for _, tg := range r.targets {
-		if r.watch[tg.ns] == nil {
-			r.watch[tg.ns] = newNSWatch(r.t.opts.Clientset, tg.ns)
+		w := r.watch[tg.ns]
+		if w == nil {
+			w = newNSWatch(r.t.opts.Clientset, r.t.opts.Dynamic, tg.ns)
+			r.watch[tg.ns] = w
 		}
-		r.watch[tg.ns].want(tg.kind)
+		if tg.class == classStatus {
+			w.wantResource(tg.gvr)
+		} else {
+			w.want(tg.kind)
+		}
 	}
 	for _, w := range r.watch {
 		w.start(ctx, notify, fatal, func(s string) { r.t.println("%s", s) })
@@ -181,6 +160,10 @@ func (r *run) evaluate() (bool, error) {
 		}
 	}
 	if !allReady {
+		// Past flapping, only a kstatus target can be not ready: a controller may report its
+		// first status (Ready=False, observedGeneration) after kstatus called the object
+		// Current, when it had none yet. That restarts the window instead of failing it.
+		r.readyAt = time.Time{}
 		return false, nil
 	}
 	if r.readyAt.IsZero() {
@@ -214,9 +197,13 @@ func (r *run) snapshot() (map[string]int32, map[string]bool) {
 }
 
 // flapping fails the stabilisation window: a target that is no longer ready,
-// or a container that restarted since everything became ready.
+// or a container that restarted since everything became ready. kstatus targets
+// are left out (see evaluate): only their own Failed status fails them.
 func (r *run) flapping() (Verdict, bool) {
 	for _, tg := range r.targets {
+		if tg.class == classStatus {
+			continue
+		}
 		for _, p := range tg.pods {
 			for _, cs := range p.Status.ContainerStatuses {
 				before, ok := r.restarts[p.Name+"/"+cs.Name]
@@ -266,59 +253,4 @@ func (r *run) printProgress(now time.Time, force bool) {
 	if printed {
 		r.lastProgress = now
 	}
-}
-
-// maxBlockingPods bounds the pods a timeout verdict describes one by one.
-const maxBlockingPods = 5
-
-// blocking names what holds each not-ready pod of tg back, as the pod shows it now: the
-// waiting reason and message of its containers (or its phase), so a timeout says why and not
-// just "0/1 ready".
-func (r *run) blocking(tg *target) string {
-	copts := ClassifyOptions{UnschedulableGrace: r.t.opts.UnschedulableGrace}
-	now := r.t.opts.Now()
-	var parts []string
-	more := 0
-	for _, p := range tg.pods {
-		if podReady(p) || p.DeletionTimestamp != nil {
-			continue
-		}
-		if len(parts) == maxBlockingPods {
-			more++
-			continue
-		}
-		v := ClassifyPod(p, now, copts)
-		desc := fmt.Sprintf("pod %s %s", p.Name, v.Reason)
-		if msg := podWaitingMessage(p); msg != "" {
-			desc += ": " + msg
-		} else if v.Message != "" {
-			desc += ": " + v.Message
-		}
-		parts = append(parts, desc)
-	}
-	if more > 0 {
-		parts = append(parts, fmt.Sprintf("and %d more not-ready pods", more))
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (r *run) timeoutError(timeout time.Duration) error {
-	for _, tg := range r.targets {
-		if tg.verdict.State != Ready {
-			v := tg.verdict
-			v.State, v.Reason, v.Definitive = Failed, "Timeout", true
-			v.Resource = tg.res
-			v.Message = fmt.Sprintf("not ready after %s: %s", timeout, orDefault(tg.verdict.Message, tg.verdict.Reason))
-			if b := r.blocking(tg); b != "" {
-				v.Message += "; " + b
-			}
-			return r.failure(v)
-		}
-	}
-	v := Verdict{State: Failed, Reason: "Timeout", Definitive: true,
-		Message: fmt.Sprintf("the %s stabilisation window did not finish within %s", r.minReady, timeout)}
-	if len(r.targets) > 0 {
-		v.Resource = r.targets[0].res
-	}
-	return r.failure(v)
 }

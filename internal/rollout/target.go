@@ -10,12 +10,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 )
 
 // target is one tracked resource of the release and what was last seen of it.
 type target struct {
 	kind, name, ns, res string
+	class               classifier
+	watchKey            string                      // the informer that holds it: the kind, or a dynamicKey
+	gvr                 schema.GroupVersionResource // of a kstatus target, for the dynamic client
 
 	uid     types.UID   // of the workload, once seen
 	owners  []types.UID // UIDs whose events belong to this target (workload, new ReplicaSet)
@@ -24,30 +28,10 @@ type target struct {
 	budget  *Budget
 }
 
-func kindOf(obj runtime.Object) string {
-	switch obj.(type) {
-	case *appsv1.Deployment:
-		return "Deployment"
-	case *appsv1.StatefulSet:
-		return "StatefulSet"
-	case *appsv1.DaemonSet:
-		return "DaemonSet"
-	case *batchv1.Job:
-		return "Job"
-	case *corev1.Pod:
-		return "Pod"
-	case *corev1.PersistentVolumeClaim:
-		return "PersistentVolumeClaim"
-	case *corev1.Service:
-		return "Service"
-	}
-	return obj.GetObjectKind().GroupVersionKind().Kind
-}
-
 // statusLine is the compact progress line, e.g. "deployment/web 2/3 ready, 1 updating".
 func (tg *target) statusLine() string {
 	msg := orDefault(tg.verdict.Message, tg.verdict.Reason)
-	if tg.verdict.Reason == "Paused" || tg.verdict.Reason == "NotFound" {
+	if r := tg.verdict.Reason; r == "Paused" || r == "NotFound" || r == "NotWatched" {
 		msg = tg.verdict.Reason + ": " + msg
 	}
 	if tg.budget != nil && tg.budget.Used() > 0 {
@@ -58,6 +42,10 @@ func (tg *target) statusLine() string {
 
 // evaluate refreshes the target's verdict from the watch caches.
 func (tg *target) evaluate(w *nsWatch, now time.Time, copts ClassifyOptions, perReplica int) {
+	if tg.class == classStatus {
+		tg.evaluateStatus(w)
+		return
+	}
 	obj, replicas := w.get(tg.kind, tg.name)
 	if obj == nil {
 		tg.verdict = Verdict{State: Progressing, Reason: "NotFound", Resource: tg.res, Message: "not created yet"}

@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -33,6 +35,16 @@ const (
 // through Mask, one line at a time.
 type Options struct {
 	Clientset kubernetes.Interface
+	// Dynamic, when set, follows the kinds the table of tracked kinds (kinds.go) gives to
+	// kstatus, custom resources above all, through one dynamic watch per resource and
+	// namespace, and waits until kstatus calls them Current. Without it those kinds count as
+	// ready once applied, as they did before.
+	Dynamic dynamic.Interface
+	// RESTMapper maps those kinds to their resource and scope (cluster-scoped custom
+	// resources need it). Without it the table's plural and scope are used, and for kinds the
+	// table does not list a guess: namespaced, plural from the lower-case kind + "s" (see
+	// Tracker.resolve); a wrong guess is reported and its objects count as ready once applied.
+	RESTMapper meta.RESTMapper
 	// Namespace is the release namespace, used for objects without one.
 	Namespace string
 	// FailuresAllowed is the transient-failure allowance per replica

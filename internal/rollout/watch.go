@@ -13,7 +13,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -21,21 +23,24 @@ import (
 
 const ownerIndex = "controllerUID"
 
-// nsWatch holds the informers of one namespace. Informers list once and then
+// nsWatch holds the informers of one namespace ("": of cluster-scoped objects),
+// one per kind or resource, never one per object. Informers list once and then
 // watch; their reflectors re-establish a watch that the server closes (and
 // re-list when the resource version is too old), so nothing here polls.
 type nsWatch struct {
-	cs     kubernetes.Interface
-	ns     string
-	kinds  map[string]bool
-	f      informers.SharedInformerFactory
-	cancel context.CancelFunc
+	cs      kubernetes.Interface
+	ns      string
+	kinds   map[string]bool // typed kinds
+	dynamic dynamicWatch    // kstatus kinds (watch_dynamic.go)
+	f       informers.SharedInformerFactory
+	cancel  context.CancelFunc
 
-	informers map[string]cache.SharedIndexInformer
+	informers map[string]cache.SharedIndexInformer // by kind, or by dynamicKey
 }
 
-func newNSWatch(cs kubernetes.Interface, ns string) *nsWatch {
-	return &nsWatch{cs: cs, ns: ns, kinds: map[string]bool{}, informers: map[string]cache.SharedIndexInformer{}}
+func newNSWatch(cs kubernetes.Interface, dyn dynamic.Interface, ns string) *nsWatch {
+	return &nsWatch{cs: cs, ns: ns, kinds: map[string]bool{}, informers: map[string]cache.SharedIndexInformer{},
+		dynamic: dynamicWatch{dyn: dyn, resources: map[string]schema.GroupVersionResource{}, refused: map[string]error{}}}
 }
 
 // want registers a tracked kind and the kinds needed to follow it.
@@ -94,6 +99,7 @@ func (w *nsWatch) start(ctx context.Context, notify func(), fatal chan<- error, 
 		w.informers[kind] = inf
 	}
 	w.f.Start(ctx.Done())
+	w.startResources(ctx, handler, notify, warn)
 }
 
 func (w *nsWatch) errorHandler(kind string, fatal chan<- error, warn func(string)) cache.WatchErrorHandlerWithContext {
@@ -116,13 +122,14 @@ func (w *nsWatch) errorHandler(kind string, fatal chan<- error, warn func(string
 }
 
 // synced waits for the initial lists of the tracked kinds (events excluded:
-// they are optional); it fails only when ctx ends first.
+// they are optional, and so are dynamic informers the server refused); it fails
+// only when ctx ends first.
 func (w *nsWatch) synced(ctx context.Context) error {
 	for kind, inf := range w.informers {
 		if kind == "Event" {
 			continue
 		}
-		for !inf.HasSynced() {
+		for !inf.HasSynced() && w.refusal(kind) == nil {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -137,6 +144,7 @@ func (w *nsWatch) stop() {
 	if w.cancel != nil {
 		w.cancel()
 		w.f.Shutdown()
+		w.stopResources()
 	}
 }
 
@@ -151,14 +159,14 @@ func controllerUID(obj any) ([]string, error) {
 	return nil, nil
 }
 
-// get returns the named object of a tracked kind from the cache and its
-// desired replica count (for the failure allowance).
+// get returns the named object of a tracked kind (or dynamicKey) from the
+// cache and its desired replica count (for the failure allowance).
 func (w *nsWatch) get(kind, name string) (runtime.Object, int32) {
 	inf := w.informers[kind]
 	if inf == nil {
 		return nil, 0
 	}
-	item, ok, err := inf.GetStore().GetByKey(w.ns + "/" + name)
+	item, ok, err := inf.GetStore().GetByKey(w.storeKey(name))
 	if err != nil || !ok {
 		return nil, 0
 	}
