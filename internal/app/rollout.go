@@ -70,6 +70,10 @@ func newTracking(s *State) *tracking {
 		Out:               s.Log.Writer(),
 		Mask:              s.Log.Redact,
 		Now:               s.Now,
+		Dynamic:           s.Kube.Dynamic,
+	}
+	if m, err := s.Kube.Getter.ToRESTMapper(); err == nil {
+		opts.RESTMapper = m
 	}
 	return &tracking{t: rollout.New(opts)}
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
@@ -42,6 +43,7 @@ type Clients struct {
 	Getter    genericclioptions.RESTClientGetter
 	REST      *rest.Config
 	Clientset kubernetes.Interface
+	Dynamic   dynamic.Interface // for objects of any kind (custom resources) the tracker waits on
 	Namespace string
 	Source    string // where the credentials came from, safe to print
 }
@@ -83,10 +85,15 @@ func Load(o Options) (*Clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
+	dyn, err := dynamic.NewForConfig(restCfg)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes dynamic client: %w", err)
+	}
 	return &Clients{
 		Getter:    &getter{rest: restCfg, loader: cc},
 		REST:      restCfg,
 		Clientset: cs,
+		Dynamic:   dyn,
 		Namespace: o.Namespace,
 		Source:    source,
 	}, nil

@@ -3,6 +3,7 @@ package rollout
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -138,8 +139,14 @@ func classifyByTable(obj runtime.Object) Verdict {
 	return ClassifyStatus(u)
 }
 
+// StatusGrace is how long a custom resource with no status at all is given for its controller
+// to report one. kstatus calls such an object Current at once, which would end the wait
+// before the operator has even seen the object; after the grace it is counted as ready (a kind
+// nothing reports on).
+const StatusGrace = 5 * time.Second
+
 // evaluateStatus refreshes a kstatus target's verdict from its dynamic informer.
-func (tg *target) evaluateStatus(w *nsWatch) {
+func (tg *target) evaluateStatus(w *nsWatch, now time.Time) {
 	if err := w.refusal(tg.watchKey); err != nil {
 		tg.verdict = Verdict{State: Ready, Reason: "NotWatched", Resource: tg.res,
 			Message: "cannot be watched; counted as ready once applied"}
@@ -153,6 +160,23 @@ func (tg *target) evaluateStatus(w *nsWatch) {
 	}
 	tg.uid, tg.pods = u.GetUID(), nil
 	tg.owners = []types.UID{tg.uid}
+	if tg.seenAt.IsZero() {
+		tg.seenAt = now
+	}
 	tg.verdict = ClassifyStatus(u)
 	tg.verdict.Resource = tg.res
+	if tg.custom && tg.verdict.State == Ready && !hasStatus(u) {
+		if waited := now.Sub(tg.seenAt); waited < StatusGrace {
+			tg.verdict = Verdict{State: Progressing, Reason: "NoStatus", Resource: tg.res,
+				Message: "waiting for its controller to report a status"}
+		} else {
+			tg.verdict.Message = fmt.Sprintf("no status after %s: counted as ready (nothing reports on it)", StatusGrace)
+		}
+	}
+}
+
+// hasStatus reports whether the object carries a non-empty status.
+func hasStatus(u *unstructured.Unstructured) bool {
+	st, ok := u.Object["status"].(map[string]any)
+	return ok && len(st) > 0
 }

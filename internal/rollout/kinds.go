@@ -188,5 +188,6 @@ func (t *Tracker) newTarget(obj runtime.Object) (*target, error) {
 		tg.ns = ""
 	}
 	tg.gvr, tg.watchKey = gvr, dynamicKey(gvr)
+	tg.custom = !known
 	return tg, nil
 }

@@ -20,6 +20,8 @@ type target struct {
 	class               classifier
 	watchKey            string                      // the informer that holds it: the kind, or a dynamicKey
 	gvr                 schema.GroupVersionResource // of a kstatus target, for the dynamic client
+	custom              bool                        // a kind outside the table: a custom resource
+	seenAt              time.Time                   // when a kstatus target was first seen
 
 	uid     types.UID   // of the workload, once seen
 	owners  []types.UID // UIDs whose events belong to this target (workload, new ReplicaSet)
@@ -43,7 +45,7 @@ func (tg *target) statusLine() string {
 // evaluate refreshes the target's verdict from the watch caches.
 func (tg *target) evaluate(w *nsWatch, now time.Time, copts ClassifyOptions, perReplica int) {
 	if tg.class == classStatus {
-		tg.evaluateStatus(w)
+		tg.evaluateStatus(w, now)
 		return
 	}
 	obj, replicas := w.get(tg.kind, tg.name)

@@ -142,7 +142,7 @@ write_kwok_config() {
 		cat "$KWOK_SRC/kustomize/stage/$f" >>"$out"
 		printf '\n---\n' >>"$out"
 	done
-	for f in behaviours.yaml services.yaml; do
+	for f in behaviours.yaml services.yaml widget.yaml; do
 		cat "$CLUSTER_SRC/kwok/$f" >>"$out"
 		printf '\n---\n' >>"$out"
 	done

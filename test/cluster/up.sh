@@ -86,6 +86,9 @@ start_proc kube-scheduler "$CLUSTER_BIN/kube-scheduler" \
 	--bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --cert-dir="$CLUSTER_DIR/run" \
 	--leader-elect=false --kube-api-qps=200 --kube-api-burst=400
 
+# KWOK watches every kind its stages name: the test custom resource must exist first.
+"$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" apply -f "$CLUSTER_SRC/kwok/widget-crd.yaml" >/dev/null
+wait_for "Widget CRD established" 30 "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" wait --for=condition=Established crd/widgets.hda.test --timeout=2s
 write_kwok_config "$CLUSTER_DIR/kwok.yaml" "$CLUSTER_DIR/pod-logs"
 start_proc loggen bash "$CLUSTER_SRC/loggen.sh" "$CLUSTER_DIR/pod-logs"
 start_proc kwok "$CLUSTER_BIN/kwok" \
