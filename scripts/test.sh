@@ -31,7 +31,7 @@ phase "lint (go vet, staticcheck, actionlint)" scripts/lint.sh
 phase "unit tests" go test -count=1 ./...
 fuzz() {
   go test -run '^$' -fuzz '^FuzzLines$' -fuzztime 10s -fuzzminimizetime 1s ./internal/safetext/
-  go test -run '^$' -fuzz '^FuzzMasker$' -fuzztime 10s -fuzzminimizetime 1s ./internal/app/
+  go test -run '^$' -fuzz '^FuzzMasker$' -fuzztime 10s -fuzzminimizetime 1s ./internal/mask/
   go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 10s -fuzzminimizetime 1s ./internal/config/
 }
 phase "fuzz (sanitizer, masker, input parser; 10s each)" fuzz

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/helmdeploy/helm-deploy-action/internal/mask"
 	"github.com/helmdeploy/helm-deploy-action/internal/safetext"
 )
 
@@ -16,12 +17,12 @@ import (
 type Log struct {
 	raw    *githubactions.Action // writes unmasked: only for ::add-mask::
 	act    *githubactions.Action // writes through the masker
-	masker *masker
+	masker *mask.Masker
 }
 
 // NewLog returns a Log writing to w and reading the file-command paths with getenv.
 func NewLog(w io.Writer, getenv func(string) string) *Log {
-	m := &masker{w: w}
+	m := &mask.Masker{W: w}
 	return &Log{
 		raw:    githubactions.New(githubactions.WithWriter(w), githubactions.WithGetenv(getenv)),
 		act:    githubactions.New(githubactions.WithWriter(m), githubactions.WithGetenv(getenv)),
@@ -39,7 +40,7 @@ func (l *Log) Mask(secrets ...string) {
 		}
 		for _, v := range append([]string{s}, strings.Split(s, "\n")...) {
 			v = strings.TrimSpace(v)
-			if len(v) < 3 || strings.HasPrefix(v, "-----") || !l.masker.add(v) {
+			if len(v) < 3 || strings.HasPrefix(v, "-----") || !l.masker.Add(v) {
 				continue // too short to mask without destroying the log, or already known
 			}
 			l.raw.AddMask(v)
@@ -48,7 +49,7 @@ func (l *Log) Mask(secrets ...string) {
 }
 
 // Redact replaces every registered secret in s.
-func (l *Log) Redact(s string) string { return l.masker.redact(s) }
+func (l *Log) Redact(s string) string { return l.masker.Redact(s) }
 
 // Writer is the masked job-log writer, for leaves that print (rollout logs, events).
 func (l *Log) Writer() io.Writer { return l.masker }
@@ -76,13 +77,13 @@ func (l *Log) Errorf(title, format string, args ...any) {
 // properties escaped (rollout annotations). It is masked; "##[" and line breaks in it are
 // defused so that nothing but this one command can come out of it.
 func (l *Log) Command(line string) {
-	line = safetext.Clean(l.masker.redact(line))
+	line = safetext.Clean(l.masker.Redact(line))
 	line = strings.ReplaceAll(strings.ReplaceAll(line, "\n", "%0A"), "##[", "## [")
 	_, _ = io.WriteString(l.masker, line+"\n")
 }
 
 func (l *Log) safe(format string, args []any) string {
-	return safetext.Lines(l.masker.redact(fmt.Sprintf(format, args...)))
+	return safetext.Lines(l.masker.Redact(fmt.Sprintf(format, args...)))
 }
 
 // SetOutput writes a step output; it reports an error instead of panicking when GITHUB_OUTPUT

@@ -12,7 +12,9 @@ import (
 // reason a line would be a command, or "".
 func runnerCommand(line string) string {
 	seen := strings.Map(func(r rune) rune {
-		if Ignorable(r) {
+		// ICU gives white-space controls (tab, line and form feeds) a weight: only the
+		// other controls and the format characters are ignored.
+		if Ignorable(r) && !IsSpace(r) {
 			return -1
 		}
 		return r

@@ -1,4 +1,4 @@
-package app
+package mask
 
 import (
 	"encoding/base64"
@@ -32,8 +32,8 @@ func encodedForms(secret string) map[string]string {
 
 // leaked reports the first form of secret that is still readable in out.
 func leaked(secret, out string) string {
-	for _, e := range append([]string{secret}, encodings(secret)...) {
-		if len(e) >= minEncoded && strings.Contains(out, e) {
+	for _, e := range append([]string{secret}, Encodings(secret)...) {
+		if len(e) >= MinEncoded && strings.Contains(out, e) {
 			return e
 		}
 	}
@@ -42,11 +42,11 @@ func leaked(secret, out string) string {
 
 func TestMaskerEncodings(t *testing.T) {
 	for _, secret := range []string{"hunter2-S3cr3t", `p@ss "w0rd" & <tag> / ü`, "ghp_0123456789abcdefABCDEF", "a+b/c=d?e"} {
-		m := &masker{}
-		m.add(secret)
+		m := &Masker{}
+		m.Add(secret)
 		for name, text := range encodedForms(secret) {
 			t.Run(secret+"/"+name, func(t *testing.T) {
-				out := m.redact(text)
+				out := m.Redact(text)
 				if !strings.Contains(out, "***") {
 					t.Errorf("nothing was masked in %q", text)
 				}
@@ -60,10 +60,10 @@ func TestMaskerEncodings(t *testing.T) {
 
 // Text without the secret is left alone (no over-masking by short encodings).
 func TestMaskerLeavesOtherText(t *testing.T) {
-	m := &masker{}
-	m.add("hunter2-S3cr3t")
+	m := &Masker{}
+	m.Add("hunter2-S3cr3t")
 	for _, text := range []string{"deployment/web: CrashLoopBackOff (pod web-1, container web)", "aGVsbG8gd29ybGQ=", "revision 3 deployed"} {
-		if got := m.redact(text); got != text {
+		if got := m.Redact(text); got != text {
 			t.Errorf("redact(%q) = %q", text, got)
 		}
 	}
@@ -77,12 +77,12 @@ func FuzzMasker(f *testing.F) {
 		if len(secret) < 8 || strings.TrimSpace(secret) != secret {
 			return
 		}
-		m := &masker{}
-		m.add(secret)
+		m := &Masker{}
+		m.Add(secret)
 		for name, text := range encodedForms(secret) {
 			text = before + text + after
-			if e := leaked(secret, m.redact(text)); e != "" {
-				t.Fatalf("%s form of %q: %q still shows %q", name, secret, m.redact(text), e)
+			if e := leaked(secret, m.Redact(text)); e != "" {
+				t.Fatalf("%s form of %q: %q still shows %q", name, secret, m.Redact(text), e)
 			}
 		}
 	})

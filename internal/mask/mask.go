@@ -1,4 +1,6 @@
-package app
+// Package mask replaces registered secrets, in every encoding the runner's own masker knows,
+// with ***. It imports only the standard library; internal/app's Log prints through it.
+package mask
 
 import (
 	"encoding/base64"
@@ -11,24 +13,24 @@ import (
 	"sync"
 )
 
-// masker replaces registered secrets with *** in everything the action prints, writes to its
+// Masker replaces registered secrets with *** in everything the action prints, writes to its
 // outputs and summary, or sends to GitHub. Like the runner's own masker it also knows each
 // secret's encodings (JSON string, Go %q, URL query and path escaping, base64 in the standard
 // and URL alphabets at each of the three byte offsets inside a longer base64 text), because
 // error texts quote, URL-encode and base64 values; the runner's masker never sees API calls.
-type masker struct {
+type Masker struct {
 	mu      sync.Mutex
-	w       io.Writer
+	W       io.Writer // where Write sends masked text
 	known   map[string]bool // registered secrets, as given
 	secrets []string        // what redact replaces: secrets and encodings, longest first
 }
 
-// minEncoded is the shortest encoded form replaced: shorter base64 fragments would mask
+// MinEncoded is the shortest encoded form replaced: shorter base64 fragments would mask
 // unrelated text.
-const minEncoded = 6
+const MinEncoded = 6
 
-// add registers s and its encodings; it reports whether s was new.
-func (m *masker) add(s string) bool {
+// Add registers s and its encodings; it reports whether s was new.
+func (m *Masker) Add(s string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.known == nil {
@@ -42,8 +44,8 @@ func (m *masker) add(s string) bool {
 	for _, x := range m.secrets {
 		have[x] = true
 	}
-	for _, v := range append([]string{s}, encodings(s)...) {
-		if !have[v] && (v == s || len(v) >= minEncoded) {
+	for _, v := range append([]string{s}, Encodings(s)...) {
+		if !have[v] && (v == s || len(v) >= MinEncoded) {
 			have[v] = true
 			m.secrets = append(m.secrets, v)
 		}
@@ -52,8 +54,8 @@ func (m *masker) add(s string) bool {
 	return true
 }
 
-// encodings are the forms in which s may appear inside other text.
-func encodings(s string) []string {
+// Encodings are the forms in which s may appear inside other text.
+func Encodings(s string) []string {
 	var out []string
 	if b, err := json.Marshal(s); err == nil {
 		out = append(out, string(b[1:len(b)-1]))
@@ -90,7 +92,8 @@ func base64At(e *base64.Encoding, s string, off int) string {
 	return enc[from:to]
 }
 
-func (m *masker) redact(s string) string {
+// Redact replaces every registered secret in s.
+func (m *Masker) Redact(s string) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, x := range m.secrets {
@@ -100,11 +103,11 @@ func (m *masker) redact(s string) string {
 }
 
 // Write masks p and writes it whole; callers write whole lines.
-func (m *masker) Write(p []byte) (int, error) {
-	out := m.redact(string(p))
+func (m *Masker) Write(p []byte) (int, error) {
+	out := m.Redact(string(p))
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, err := io.WriteString(m.w, out); err != nil {
+	if _, err := io.WriteString(m.W, out); err != nil {
 		return 0, err
 	}
 	return len(p), nil
