@@ -20,7 +20,7 @@ import (
 // error texts quote, URL-encode and base64 values; the runner's masker never sees API calls.
 type Masker struct {
 	mu      sync.Mutex
-	W       io.Writer // where Write sends masked text
+	W       io.Writer       // where Write sends masked text
 	known   map[string]bool // registered secrets, as given
 	secrets []string        // what redact replaces: secrets and encodings, longest first
 }
