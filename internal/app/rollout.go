@@ -31,7 +31,10 @@ func (w *tracking) Wait(ctx context.Context, objs []runtime.Object, timeout time
 	w.mu.Lock()
 	w.waits++
 	if w.first != nil || release.IsRollbackWait(ctx) || release.IsHookWait(ctx) {
-		ctx = rollout.WithoutStabilisation(ctx) // hook Jobs complete, rollbacks restore
+		ctx = rollout.WithoutStabilisation(ctx) // hooks complete, rollbacks restore
+	}
+	if release.IsHookWait(ctx) {
+		ctx = rollout.WithCompletion(ctx) // a hook Pod must have Succeeded, not just be Ready
 	}
 	w.mu.Unlock()
 	err := w.t.Wait(ctx, objs, timeout)

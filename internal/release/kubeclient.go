@@ -138,17 +138,17 @@ func (c *waitingClient) Delete(resources kube.ResourceList) (*kube.Result, []err
 	return c.inner.Delete(resources)
 }
 
-// WatchUntilReady is Helm's wait for a hook. A hook made only of Jobs goes to the Waiter too,
-// so a failing hook Job is diagnosed with its pod, reason and log lines like any workload;
-// other hooks (bare Pods, which must complete rather than turn ready) stay Helm's.
+// WatchUntilReady is Helm's wait for a hook. Hooks made of Jobs and bare Pods go to the Waiter
+// too (marked HookWaitContext: they must complete), so a failing hook is diagnosed with its
+// pod, reason and log lines like any workload; other hook kinds stay Helm's.
 func (c *waitingClient) WatchUntilReady(resources kube.ResourceList, timeout time.Duration) error {
-	if !onlyJobs(resources) {
+	if !onlyJobsAndPods(resources) {
 		return c.inner.WatchUntilReady(resources, timeout)
 	}
 	return c.waitMarked(resources, timeout, c.inner.WatchUntilReady, true)
 }
 
-func onlyJobs(resources kube.ResourceList) bool {
+func onlyJobsAndPods(resources kube.ResourceList) bool {
 	if len(resources) == 0 {
 		return false
 	}
@@ -157,7 +157,9 @@ func onlyJobs(resources kube.ResourceList) bool {
 			return false
 		}
 		gvk := info.Object.GetObjectKind().GroupVersionKind()
-		if gvk.Group != "batch" || gvk.Kind != "Job" {
+		job := gvk.Group == "batch" && gvk.Kind == "Job"
+		pod := gvk.Group == "" && gvk.Kind == "Pod"
+		if !job && !pod {
 			return false
 		}
 	}

@@ -21,6 +21,7 @@ type target struct {
 	watchKey            string                      // the informer that holds it: the kind, or a dynamicKey
 	gvr                 schema.GroupVersionResource // of a kstatus target, for the dynamic client
 	custom              bool                        // a kind outside the table: a custom resource
+	complete            bool                        // a hook: a Pod must have Succeeded
 	seenAt              time.Time                   // when a kstatus target was first seen
 
 	uid     types.UID   // of the workload, once seen
@@ -64,6 +65,10 @@ func (tg *target) evaluate(w *nsWatch, now time.Time, copts ClassifyOptions, per
 	}
 	v := Classify(obj, now, copts)
 	v.Resource = tg.res
+	if p, isPod := obj.(*corev1.Pod); isPod && tg.complete && v.State == Ready && p.Status.Phase != corev1.PodSucceeded {
+		v = Verdict{State: Progressing, Reason: "Running", Resource: tg.res, Pod: p.Name,
+			Message: "a hook Pod must run to completion"}
+	}
 	if v.Failed() {
 		if tg.budget.Observe(v) {
 			tg.verdict = v

@@ -186,6 +186,20 @@ func WithoutStabilisation(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noWindowKey{}, true)
 }
 
+type completionKey struct{}
+
+// WithCompletion marks ctx for a Wait on hooks: a bare Pod is done when it has Succeeded (a
+// Running, Ready Pod is still working), as Helm's own hook wait has it.
+func WithCompletion(ctx context.Context) context.Context {
+	return context.WithValue(ctx, completionKey{}, true)
+}
+
+// RequiresCompletion reports whether ctx was marked by WithCompletion.
+func RequiresCompletion(ctx context.Context) bool {
+	v, _ := ctx.Value(completionKey{}).(bool)
+	return v
+}
+
 // SkipsStabilisation reports whether ctx was marked by WithoutStabilisation.
 func SkipsStabilisation(ctx context.Context) bool {
 	v, _ := ctx.Value(noWindowKey{}).(bool)
@@ -206,6 +220,11 @@ func (t *Tracker) Wait(ctx context.Context, objs []runtime.Object, timeout time.
 	}
 	if SkipsStabilisation(ctx) {
 		r.minReady = 0
+	}
+	if RequiresCompletion(ctx) {
+		for _, tg := range r.targets {
+			tg.complete = true
+		}
 	}
 	if len(r.targets) == 0 {
 		t.setReport(r.report(nil))

@@ -279,3 +279,43 @@ func TestWaitTimeoutNamesBlockingState(t *testing.T) {
 		}
 	}
 }
+
+// A hook Pod (WithCompletion) is done when it has Succeeded, not when it is Running and Ready;
+// one that fails is a failure naming it.
+func TestWaitHookPodMustComplete(t *testing.T) {
+	hookPod := func(c *cluster, phase corev1.PodPhase, ready bool, state corev1.ContainerState) *corev1.Pod {
+		p := c.pod("web-migrate", "", ready, 0, state)
+		p.OwnerReferences = nil
+		p.Spec.RestartPolicy = corev1.RestartPolicyNever
+		p.Status.Phase = phase
+		return p
+	}
+	objs := []runtime.Object{&corev1.Pod{TypeMeta: metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}, ObjectMeta: metav1.ObjectMeta{Name: "web-migrate", Namespace: ns}}}
+	ctx := WithoutStabilisation(WithCompletion(context.Background()))
+
+	t.Run("completes", func(t *testing.T) {
+		c := newCluster(t, 1)
+		c.apply(hookPod(c, corev1.PodRunning, true, running))
+		ch := wait(ctx, c.tracker(nil), objs, time.Minute)
+		eventually(t, "the running hook Pod is waited on", func() bool { return strings.Contains(c.out.String(), "must run to completion") })
+		select {
+		case err := <-ch:
+			t.Fatalf("Wait returned %v while the hook Pod was still running", err)
+		default:
+		}
+		c.apply(hookPod(c, corev1.PodSucceeded, false, corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}))
+		if err := result(t, ch, 2*time.Second); err != nil {
+			t.Fatalf("Wait: %v", err)
+		}
+	})
+	t.Run("fails", func(t *testing.T) {
+		c := newCluster(t, 1)
+		c.apply(hookPod(c, corev1.PodRunning, true, running))
+		ch := wait(ctx, c.tracker(nil), objs, time.Minute)
+		c.apply(hookPod(c, corev1.PodFailed, false, corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 3, Reason: "Error"}}))
+		fe := mustFailure(t, result(t, ch, 2*time.Second))
+		if fe.Verdict.Resource != "pod/web-migrate" || fe.Verdict.ExitCode == nil || *fe.Verdict.ExitCode != 3 {
+			t.Fatalf("verdict %+v, want pod/web-migrate exit code 3", fe.Verdict)
+		}
+	})
+}
