@@ -199,26 +199,8 @@ func startImage(t *testing.T, name string, d *runnerDirs, inputs map[string]stri
 	}
 	p.cmd = exec.Command("docker", args...)
 	p.cmd.Env = cliEnv
-	p.cmd.Stdout, p.cmd.Stderr = p.stdout, &p.stderr
-	p.started = time.Now()
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("docker run %s: %v", name, err)
-	}
-	go func() {
-		p.waitErr = p.cmd.Wait()
-		p.ended = time.Now()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-		// The runner's SIGKILL leaves a container running; a test must not.
-		_ = exec.Command("docker", "rm", "-f", container).Run()
-	})
+	// The runner's SIGKILL leaves a container running; a test must not.
+	p.launch(t, func() { _ = exec.Command("docker", "rm", "-f", container).Run() })
 	return p
 }
 

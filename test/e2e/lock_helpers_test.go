@@ -50,10 +50,18 @@ func startAction(t *testing.T, name string, inputs map[string]string, env ...str
 	p.cmd = exec.Command(h.binary)
 	p.cmd.Dir = h.repoRoot
 	p.cmd.Env = append(runnerEnv(t, dir, inputs), env...)
+	p.launch(t, nil)
+	return p
+}
+
+// launch starts p.cmd with its output captured and a goroutine that records its end; at
+// cleanup a process still running is killed, then after runs (if set).
+func (p *proc) launch(t *testing.T, after func()) {
+	t.Helper()
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, &p.stderr
 	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
+		t.Fatalf("start %s: %v", p.name, err)
 	}
 	go func() {
 		p.waitErr = p.cmd.Wait()
@@ -67,8 +75,10 @@ func startAction(t *testing.T, name string, inputs map[string]string, env ...str
 			_ = p.cmd.Process.Kill()
 			<-p.done
 		}
+		if after != nil {
+			after()
+		}
 	})
-	return p
 }
 
 // waitLine waits until a stdout line contains sub, the process exits or the timeout passes.
