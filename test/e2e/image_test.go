@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/ghdeploy/ghfake"
+	"k8s.io/client-go/kubernetes"
 )
 
 // imageWorkspace is a job workspace holding a copy of the web chart under charts/web and a
@@ -25,6 +26,17 @@ func imageWorkspace(t *testing.T, values string) *runnerDirs {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// imageBaseline makes a namespace and a workspace and installs a healthy revision 1 with the
+// image ("message: stable").
+func imageBaseline(t *testing.T) (kubernetes.Interface, string, *runnerDirs) {
+	t.Helper()
+	cs := clientset(t)
+	ns := newNamespace(t, cs)
+	d := imageWorkspace(t, "replicaCount: 1\n")
+	startImage(t, "baseline", d, imageInputs(ns, "message: stable\n", nil)).result(t, runLimit).mustSucceed(t)
+	return cs, ns, d
 }
 
 // imageInputs deploy ./charts/web from the workspace with values/prod.yaml.
@@ -140,10 +152,7 @@ func TestImageKubeconfigNotMounted(t *testing.T) {
 func TestImageRolloutFailure(t *testing.T) {
 	needImage(t)
 	t.Parallel()
-	cs := clientset(t)
-	ns := newNamespace(t, cs)
-	d := imageWorkspace(t, "replicaCount: 1\n")
-	startImage(t, "baseline", d, imageInputs(ns, "message: stable\n", nil)).result(t, runLimit).mustSucceed(t)
+	cs, ns, d := imageBaseline(t)
 
 	r := startImage(t, "crashloop", d, imageInputs(ns, "message: broken\nbehaviour: crashloop\n", nil)).result(t, runLimit)
 	if r.ExitCode == 0 {
@@ -173,10 +182,7 @@ func TestImageRolloutFailure(t *testing.T) {
 func TestImageCancelDuringRollout(t *testing.T) {
 	needImage(t)
 	t.Parallel()
-	cs := clientset(t)
-	ns := newNamespace(t, cs)
-	d := imageWorkspace(t, "replicaCount: 1\n")
-	startImage(t, "baseline", d, imageInputs(ns, "message: stable\n", nil)).result(t, runLimit).mustSucceed(t)
+	cs, ns, d := imageBaseline(t)
 
 	p := startImage(t, "slow", d, imageInputs(ns, "message: slow\nbehaviour: slow\nreadyDelay: 300s\n",
 		map[string]string{"timeout": "5m"}))
