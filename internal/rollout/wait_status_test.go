@@ -217,3 +217,26 @@ status: {observedGeneration: 1, conditions: [{type: Ready, status: %q, reason: R
 		}
 	}
 }
+
+// A custom resource without any status is not ready at first sight (kstatus would say
+// Current): its controller gets StatusGrace to report; then it counts as ready, and says so.
+func TestWaitCustomResourceWithoutStatus(t *testing.T) {
+	c := newCluster(t, 1)
+	web := certificate(t, "web-tls")
+	unstructured.RemoveNestedField(web.Object, "status")
+	dyn := fakeDynamic(web)
+	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	tr := c.tracker(func(o *Options) { o.Dynamic, o.Now = dyn, clock.Now })
+	ch := wait(context.Background(), tr, applied(web), time.Hour)
+	eventually(t, "waiting for a status", func() bool {
+		return strings.Contains(c.out.String(), "certificate/web-tls waiting for its controller to report a status")
+	})
+	quiet(t, ch, "no status yet")
+	clock.Advance(StatusGrace)
+	if err := result(t, ch, 2*time.Second); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if !strings.Contains(c.out.String(), "no status after 5s: counted as ready") {
+		t.Errorf("the log does not say the resource was counted as ready without a status:\n%s", c.out.String())
+	}
+}
