@@ -4,7 +4,7 @@ HDA_CACHE ?= $(HOME)/.cache/helm-deploy-action
 export HDA_CACHE
 BIN := bin/helm-deploy-action
 
-.PHONY: build image release-dry-run demo test unit e2e lint bench clean
+.PHONY: build image release-dry-run demo test unit e2e lint bench bench-lock clean
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o $(BIN) .
@@ -38,6 +38,10 @@ e2e:
 
 bench:
 	bench/run.sh
+
+## bench-lock: the release lock benchmark on its own cluster; rewrites bench/lock/RESULTS.md
+bench-lock:
+	bench/lock/run.sh
 
 clean:
 	rm -rf bin
