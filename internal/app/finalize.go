@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/report"
@@ -29,15 +28,9 @@ func (s *State) summary() report.Summary {
 		sum.RevisionAfter, sum.Status = b.Revision, b.Status
 		sum.Chart, sum.ChartVersion, sum.AppVersion = b.ChartName, b.ChartVersion, b.AppVersion
 	}
-	switch {
-	case s.Err != nil && errors.Is(s.Err, ErrCancelled):
-		sum.Outcome = report.Cancelled
-	case s.Err != nil:
-		sum.Outcome = report.Failed
-	case s.Config != nil && s.Config.DryRun:
-		sum.Outcome = report.DryRun
-	default:
-		sum.Outcome = report.Succeeded
+	sum.Outcome = s.Outcome
+	if sum.Outcome == "" { // a State that did not go through a Pipeline (tests)
+		sum.Outcome = s.outcome()
 	}
 	sum.LockWait, sum.Recovered = s.LockWait, s.Recovered
 	if t := s.GitHub; t != nil && t.ID() != 0 {

@@ -2,11 +2,11 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/ghdeploy"
+	"github.com/helmdeploy/helm-deploy-action/internal/report"
 )
 
 // prepareGitHub sets up the GitHub Deployment tracker. It makes no call: the deployment is
@@ -82,10 +82,14 @@ func (reportGitHub) Run(ctx context.Context, s *State) error {
 	if t == nil {
 		return nil
 	}
+	outcome := s.Outcome
+	if outcome == "" {
+		outcome = s.outcome()
+	}
 	switch {
-	case s.Err == nil:
+	case outcome == report.Succeeded || outcome == report.DryRun:
 		t.Success(ctx)
-	case errors.Is(s.Err, ErrCancelled):
+	case outcome == report.Cancelled:
 		if t.ID() != 0 || s.DeployStarted {
 			t.Error(ctx, "Cancelled")
 		}

@@ -74,6 +74,8 @@ func (p Pipeline) Run(ctx context.Context, s *State) error {
 		}
 	}
 
+	s.Outcome = s.outcome()
+
 	// The finalizers run on a context of their own. After a cancel they share one deadline,
 	// CancelBudget after the signal, and run in cancel order; a cancel that arrives while
 	// they run ends their context at that deadline.

@@ -35,12 +35,14 @@ func TestPipeline(t *testing.T) {
 		cancelAt  string
 		wantOrder string
 		wantErr   error
+		outcome   string
 	}{
-		{name: "all steps then finalizers", wantOrder: "a,b,c,final1,final2"},
-		{name: "error stops steps, finalizers run", failAt: "b", wantOrder: "a,b,final1,final2", wantErr: boom},
-		{name: "first step fails", failAt: "a", wantOrder: "a,final1,final2", wantErr: boom},
-		{name: "cancel during a step", cancelAt: "b", wantOrder: "a,b,final1,final2", wantErr: ErrCancelled},
-		{name: "cancel before start", cancelAt: "start", wantOrder: "final1,final2", wantErr: ErrCancelled},
+		{name: "all steps then finalizers", wantOrder: "a,b,c,final1,final2", outcome: "succeeded"},
+		{name: "error stops steps, finalizers run", failAt: "b", wantOrder: "a,b,final1,final2", wantErr: boom, outcome: "failed"},
+		{name: "first step fails", failAt: "a", wantOrder: "a,final1,final2", wantErr: boom, outcome: "failed"},
+		{name: "a failing finalizer does not change the outcome", failAt: "final1", wantOrder: "a,b,c,final1,final2", wantErr: boom, outcome: "succeeded"},
+		{name: "cancel during a step", cancelAt: "b", wantOrder: "a,b,final1,final2", wantErr: ErrCancelled, outcome: "cancelled"},
+		{name: "cancel before start", cancelAt: "start", wantOrder: "final1,final2", wantErr: ErrCancelled, outcome: "cancelled"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +77,9 @@ func TestPipeline(t *testing.T) {
 			}
 			if len(s.Steps) != len(order) {
 				t.Errorf("recorded %d steps, ran %d", len(s.Steps), len(order))
+			}
+			if s.Outcome != tc.outcome {
+				t.Errorf("outcome = %q, want %q (decided once, before the finalizers)", s.Outcome, tc.outcome)
 			}
 			if n := strings.Count(out.String(), "::group::"); n != len(order) {
 				t.Errorf("%d log groups for %d steps:\n%s", n, len(order), out.String())

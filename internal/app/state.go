@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/helmdeploy/helm-deploy-action/internal/kube"
 	"github.com/helmdeploy/helm-deploy-action/internal/lock"
 	"github.com/helmdeploy/helm-deploy-action/internal/release"
+	"github.com/helmdeploy/helm-deploy-action/internal/report"
 	"github.com/helmdeploy/helm-deploy-action/internal/rollout"
 )
 
@@ -53,7 +55,10 @@ type State struct {
 	// waiting then, and the rest share the CancelBudget deadline.
 	soft context.Context
 
-	Err      error
+	Err error
+	// Outcome is decided once, when the steps end and before any finalizer runs (outcome):
+	// report.Succeeded, Failed, Cancelled or DryRun. The finalizers read it; none changes it.
+	Outcome  string
 	Steps    []StepRecord
 	Warnings []string
 }
@@ -93,4 +98,17 @@ func (c *cancelClock) get() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.at
+}
+
+// outcome decides the run's outcome from how the steps ended.
+func (s *State) outcome() string {
+	switch {
+	case s.Err != nil && errors.Is(s.Err, ErrCancelled):
+		return report.Cancelled
+	case s.Err != nil:
+		return report.Failed
+	case s.Config != nil && s.Config.DryRun:
+		return report.DryRun
+	}
+	return report.Succeeded
 }
