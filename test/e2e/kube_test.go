@@ -77,7 +77,28 @@ func newNamespace(t *testing.T, cs kubernetes.Interface) string {
 		t.Fatalf("create namespace: %v", err)
 	}
 	deleteNamespaceAtCleanup(t, cs, ns)
+	waitDefaultServiceAccount(t, cs, ns, time.Minute)
 	return ns
+}
+
+// waitDefaultServiceAccount waits until the controller-manager has created the namespace's
+// default ServiceAccount: until then pods cannot be created in it (FailedCreate "serviceaccount
+// default not found"), which a test must not take for the action's doing.
+func waitDefaultServiceAccount(t *testing.T, cs kubernetes.Interface, ns string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("namespace %s has no default ServiceAccount after %s: %v", ns, timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the cluster's own controller
+	}
 }
 
 // releaseSecrets lists the Secrets Helm stored for a release: revision → status label.

@@ -92,6 +92,9 @@ func restartAPIServer(t *testing.T, downtime time.Duration) {
 		t.Fatalf("restart kube-apiserver: %v\n%s", err, out)
 	}
 	t.Logf("%s", out)
+	// The controller-manager reconnects with a back-off: the tests after this one need it
+	// working again (a new namespace gets its default ServiceAccount).
+	newNamespace(t, clientset(t))
 }
 
 // TestReliabilityAPIServerRestart restarts the kube-apiserver in the middle of a healthy and of
