@@ -33,7 +33,7 @@ unit:
 lint:
 	scripts/lint.sh
 
-e2e:
+e2e: image
 	E2E_IMAGE=helm-deploy-action:dev E2E_KUBECONFIG=$$($(MAKE) -s cluster-kubeconfig) go test -tags e2e -count=1 -timeout 30m ./test/e2e/
 
 bench:

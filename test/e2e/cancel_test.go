@@ -31,10 +31,10 @@ func TestCancelAtEachStage(t *testing.T) {
 		outcome  string // the run's outcome
 	}{
 		{name: "queued", values: "message: queued\n", waitFor: "is being deployed by", hold: true, outcome: "cancelled"},
-		{name: "waiting", baseline: "message: base\n", values: "message: slow\nbehaviour: slow\nreadyDelay: 300s\n", waitFor: "::group::Deploy", outcome: "cancelled"},
+		{name: "waiting", baseline: "message: base\n", values: "message: slow\nbehaviour: slow\nreadyDelay: 300s\n", waitFor: "waiting for release web resources", outcome: "cancelled"},
 		// Revision 1's pods take 300 s to be ready again, so the rollback's wait is still
 		// running when the signal comes.
-		{name: "rolling back", baseline: "message: base\nbehaviour: slow\nreadyDelay: 300s\n", values: "message: broken\nbehaviour: crashloop\n", waitFor: "::group::Roll back",
+		{name: "rolling back", baseline: "message: base\nbehaviour: slow\nreadyDelay: 300s\n", values: "message: broken\nbehaviour: crashloop\n", waitFor: "rolling web back from failed revision",
 			outcome: "failed"}, // the deploy had failed; the cancel cuts its rollback short
 	}
 	for _, st := range stages {
@@ -66,7 +66,6 @@ func TestCancelAtEachStage(t *testing.T) {
 					fake.SlowNext(opStatus, time.Minute, 1000)
 					fake.SlowNext(opCreate, time.Minute, 1000)
 				}
-				time.Sleep(300 * time.Millisecond) // inside the stage, not at its first line
 				sent := p.signal(t, syscall.SIGINT)
 				r := p.result(t, time.Minute)
 				took := p.ended.Sub(sent)

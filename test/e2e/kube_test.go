@@ -20,6 +20,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -86,19 +88,30 @@ func newNamespace(t *testing.T, cs kubernetes.Interface) string {
 // default not found"), which a test must not take for the action's doing.
 func waitDefaultServiceAccount(t *testing.T, cs kubernetes.Interface, ns string, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
-		cancel()
-		if err == nil {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	sel := fields.OneTermEqualSelector("metadata.name", "default").String()
+	for ctx.Err() == nil {
+		list, err := cs.CoreV1().ServiceAccounts(ns).List(ctx, metav1.ListOptions{FieldSelector: sel})
+		if err == nil && len(list.Items) > 0 {
 			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("namespace %s has no default ServiceAccount after %s: %v", ns, timeout, err)
+		if err != nil {
+			continue
 		}
-		time.Sleep(100 * time.Millisecond) // polling the cluster's own controller
+		w, err := cs.CoreV1().ServiceAccounts(ns).Watch(ctx, metav1.ListOptions{FieldSelector: sel, ResourceVersion: list.ResourceVersion})
+		if err != nil {
+			continue
+		}
+		for ev := range w.ResultChan() {
+			if ev.Type == watch.Added {
+				w.Stop()
+				return
+			}
+		}
+		w.Stop()
 	}
+	t.Fatalf("namespace %s has no default ServiceAccount after %s", ns, timeout)
 }
 
 // releaseSecrets lists the Secrets Helm stored for a release: revision → status label.

@@ -87,12 +87,13 @@ func buildAction(root, out string) error {
 	return nil
 }
 
-// needImage skips the test when no cluster or no image was given.
+// needImage skips the test when no cluster was given, and fails it when the cluster is up but
+// no image was given: the image tests are part of the suite, not optional.
 func needImage(t *testing.T) {
 	t.Helper()
 	needCluster(t)
 	if h.imageSkip != "" {
-		t.Skip(h.imageSkip)
+		t.Fatal(h.imageSkip)
 	}
 }
 
