@@ -44,6 +44,16 @@ var Inputs = []InputSpec{
 	{Name: "kubeconfig", Secret: true, Description: "Kubeconfig content, or base64 of it; written nowhere and masked."},
 	{Name: "kubeconfig-path", Description: "Path of a kubeconfig file, relative to the workspace."},
 	{Name: "kube-context", Description: "Kubeconfig context to use (default: the current context)."},
+	// Managed clusters (no kubeconfig, no plugins, no stored keys).
+	{Name: "cluster", Description: "Log in to a managed cluster without a kubeconfig: eks:<region>/<name>, gke:<project>/<location>/<name>, aks:<subscription-id>/<resource-group>/<name>, or oidc."},
+	{Name: "cluster-server", Description: "API server URL with cluster (default: asked from the cloud); required with cluster: oidc."},
+	{Name: "cluster-ca", Description: "API server CA certificates as PEM or base64 of PEM, with cluster-server (default: from the cloud, else the system roots)."},
+	{Name: "role-to-assume", Description: "EKS: IAM role ARN to assume; keyless with the job's OIDC token (permissions: id-token: write) unless AWS keys are set."},
+	{Name: "workload-identity-provider", Description: "GKE: projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, keyless with the job's OIDC token."},
+	{Name: "service-account", Description: "GKE: service account email to impersonate (with workload-identity-provider or a credentials file)."},
+	{Name: "client-id", Description: "AKS: application (client) id whose federated credential trusts this workflow (keyless)."},
+	{Name: "tenant-id", Description: "AKS: Microsoft Entra tenant id of client-id."},
+	{Name: "audience", Description: "Audience of the job's OIDC token (default: sts.amazonaws.com, the GKE provider URL, api://AzureADTokenExchange); required with cluster: oidc."},
 	// Locking and recovery.
 	{Name: "lock-timeout", Default: "15m", Description: "How long to wait for another deploy of the release to finish (0 = fail at once)."},
 	{Name: "lock-ttl", Default: "60s", Description: "Lease duration of the release lock; a lock not renewed for this long is taken over (at least 5s)."},

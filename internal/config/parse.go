@@ -42,6 +42,8 @@ type Config struct {
 	Kubeconfig     []byte
 	KubeconfigPath string // absolute; empty when not given
 	KubeContext    string
+	// Cluster is the managed-cluster login (inputs cluster, cluster-server, ... audience).
+	Cluster ClusterSpec
 
 	// Workspace is the absolute GITHUB_WORKSPACE ("." when unset).
 	Workspace string
@@ -115,6 +117,7 @@ func ParseWith(getenv func(string) string, readFile func(string) ([]byte, error)
 	}
 	kc := r.kubeconfig(ws)
 	c.Kubeconfig, c.KubeconfigPath, c.KubeContext = kc.content, kc.path, kc.context
+	c.Cluster = r.cluster()
 	c.GitHub = r.github(c.Release)
 	c.Rollout = r.rollout()
 
