@@ -24,7 +24,7 @@ func inClusterLoader(cfg *rest.Config, namespace string) clientcmd.ClientConfig 
 }
 
 // Credentials lists every secret string inside a kubeconfig (tokens, passwords, client keys,
-// certificates, exec environment values, auth-provider settings) so the caller can mask them
+// certificates, exec plugin secrets, auth-provider settings) so the caller can mask them
 // before anything is printed. Invalid content gives no strings; the caller masks the whole
 // input anyway.
 func Credentials(content []byte) []string {
@@ -49,8 +49,8 @@ func Credentials(content []byte) []string {
 			}
 		}
 		if a.Exec != nil {
-			for _, e := range a.Exec.Env {
-				add(e.Value)
+			for _, v := range pluginCredentials(a.Exec) {
+				add(v)
 			}
 		}
 	}

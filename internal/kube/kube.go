@@ -33,6 +33,14 @@ type Options struct {
 	Context   string // input "kube-context"
 	Namespace string // release namespace, the default for namespaced calls
 	InCluster func() (*rest.Config, error)
+	// Server, CAData and Tokens reach a cluster without a kubeconfig (input cluster).
+	Server string
+	CAData []byte
+	Tokens TokenSource
+	// Plugin, when set, replaces the kubeconfig user's exec or auth-provider plugin with an
+	// in-process token source; it returns an error for a plugin it cannot replace.
+	Plugin func(Plugin) (TokenSource, error)
+
 	QPS       float32
 	Burst     int
 	UserAgent string
@@ -46,18 +54,31 @@ type Clients struct {
 	Dynamic   dynamic.Interface // for objects of any kind (custom resources) the tracker waits on
 	Namespace string
 	Source    string // where the credentials came from, safe to print
+	// Replaced is the kubeconfig plugin replaced by Options.Plugin (nil: none).
+	Replaced *Plugin
 }
 
 // Load builds the clients. It never prints or stores credentials.
 func Load(o Options) (*Clients, error) {
+	if o.Server != "" {
+		restCfg, cc, source, err := direct(o)
+		if err != nil {
+			return nil, err
+		}
+		return build(o, restCfg, cc, source, nil)
+	}
 	cc, source, err := clientConfig(o)
 	if err != nil {
 		return nil, err
 	}
 	var restCfg *rest.Config
+	var replaced *Plugin
 	if cc != nil {
 		restCfg, err = cc.ClientConfig()
 		if err != nil {
+			return nil, fmt.Errorf("kubeconfig from %s: %w", source, err)
+		}
+		if replaced, err = replacePlugin(o, cc, restCfg); err != nil {
 			return nil, fmt.Errorf("kubeconfig from %s: %w", source, err)
 		}
 	} else {
@@ -72,6 +93,10 @@ func Load(o Options) (*Clients, error) {
 		source = "in-cluster service account"
 		cc = inClusterLoader(restCfg, o.Namespace)
 	}
+	return build(o, restCfg, cc, source, replaced)
+}
+
+func build(o Options, restCfg *rest.Config, cc clientcmd.ClientConfig, source string, replaced *Plugin) (*Clients, error) {
 	if o.QPS > 0 {
 		restCfg.QPS = o.QPS
 	}
@@ -96,6 +121,7 @@ func Load(o Options) (*Clients, error) {
 		Dynamic:   dyn,
 		Namespace: o.Namespace,
 		Source:    source,
+		Replaced:  replaced,
 	}, nil
 }
 
