@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/helmdeploy/helm-deploy-action/internal/cloud"
 	"github.com/helmdeploy/helm-deploy-action/internal/config"
 	"github.com/helmdeploy/helm-deploy-action/internal/ghdeploy"
 	"github.com/helmdeploy/helm-deploy-action/internal/kube"
@@ -34,6 +35,7 @@ type State struct {
 
 	Config   *config.Config
 	Kube     *kube.Clients
+	Login    *cloud.Login // the in-process cluster login (nil: a kubeconfig without plugin)
 	Deployer *release.Deployer
 	Before   *release.Result // latest stored revision before this run (nil: none)
 	Result   *release.Result // what Helm stored after this run, also after a failure

@@ -82,9 +82,9 @@ type connect struct{}
 
 func (connect) String() string { return "Connect to Kubernetes" }
 
-func (connect) Run(_ context.Context, s *State) error {
+func (connect) Run(ctx context.Context, s *State) error {
 	c := s.Config
-	clients, err := kube.Load(kube.Options{
+	opts := kube.Options{
 		Content:   c.Kubeconfig,
 		Path:      c.KubeconfigPath,
 		EnvPath:   s.Getenv("KUBECONFIG"),
@@ -93,15 +93,31 @@ func (connect) Run(_ context.Context, s *State) error {
 		QPS:       50,
 		Burst:     100,
 		UserAgent: "helm-deploy-action/" + Version,
-	})
+	}
+	if err := cloudAuth(ctx, s, &opts); err != nil {
+		return err
+	}
+	clients, err := kube.Load(opts)
 	if err != nil {
 		return err
 	}
 	v, err := clients.Clientset.Discovery().ServerVersion()
+	if err != nil && s.Login != nil && kube.IsUnauthorized(err) {
+		return fmt.Errorf("the Kubernetes API server at %s refused the token of %s (401 Unauthorized): %s",
+			clients.REST.Host, s.Login.Source.Identity(), s.Login.Spec.RefusedHint())
+	}
 	if err != nil {
 		return fmt.Errorf("the Kubernetes API server (credentials from %s) does not answer: %w", clients.Source, err)
 	}
 	s.Log.Infof("Kubernetes %s at %s (credentials from %s)", v.GitVersion, clients.REST.Host, clients.Source)
+	if s.Login != nil {
+		s.Log.Infof("%s", describeLogin(s.Login, s.Now()))
+		if user, groups, err := clients.WhoAmI(ctx); err == nil {
+			s.Log.Infof("the API server knows this run as %s (groups %s)", user, strings.Join(groups, ", "))
+		} else {
+			s.Log.Debugf("SelfSubjectReview: %v", err)
+		}
+	}
 	d, err := release.New(clients.Getter, c.Namespace, func(format string, args ...any) {
 		s.Log.Debugf(format, args...)
 	})

@@ -110,3 +110,21 @@ func (s Spec) Validate() error {
 	}
 	return nil
 }
+
+// RefusedHint says what to check when the API server answers 401 to this login's tokens.
+func (s Spec) RefusedHint() string {
+	switch s.Kind {
+	case EKS:
+		return "the cluster must know this IAM identity: add an EKS access entry for it (aws eks create-access-entry " +
+			"--principal-arn <role ARN>) or map it in the aws-auth ConfigMap, and check that cluster " + s.Name + " in " + s.Region + " is the one the kubeconfig or cluster input names"
+	case GKE:
+		return "the identity needs access to the cluster: an IAM role such as roles/container.developer on the project, or a Kubernetes RBAC binding for its email or principal"
+	case AKS:
+		return "the cluster must use Microsoft Entra ID integration, and the application needs an Azure RBAC role on it " +
+			"(such as Azure Kubernetes Service RBAC Writer) or a Kubernetes RBAC binding for its object id"
+	case OIDC:
+		return "the API server's JWT authenticator must trust the issuer https://token.actions.githubusercontent.com with audience " +
+			s.Audience + " and map the token's sub claim to a user with RBAC permissions"
+	}
+	return ""
+}

@@ -1,11 +1,15 @@
 package kube
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
+	authnv1 "k8s.io/api/authentication/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -111,3 +115,15 @@ func pluginCredentials(e *clientcmdapi.ExecConfig) []string {
 	sort.Strings(out)
 	return out
 }
+
+// WhoAmI asks the API server which user it sees (SelfSubjectReview, Kubernetes 1.28+).
+func (c *Clients) WhoAmI(ctx context.Context) (user string, groups []string, err error) {
+	r, err := c.Clientset.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		return "", nil, err
+	}
+	return r.Status.UserInfo.Username, r.Status.UserInfo.Groups, nil
+}
+
+// IsUnauthorized tells a 401 from the API server (the credentials were refused).
+func IsUnauthorized(err error) bool { return apierrors.IsUnauthorized(err) }

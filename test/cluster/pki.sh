@@ -6,6 +6,8 @@
 #   admin, kube-controller-manager, kube-scheduler, kwok, front-proxy-client: client certs
 #   kwok-serving.{crt,key}       KWOK's kubelet endpoint (127.0.0.1)
 #   sa.{key,pub}                 service-account signing key pair
+#   authhook.{crt,key}           the authhook's serving cert (127.0.0.1), also used by the e2e cloud fakes
+#   idp.key                      RSA key that signs the fake GitHub, Google and Entra tokens
 
 pki_key() { # pki_key <file>
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
@@ -48,6 +50,8 @@ make_pki() { # make_pki <dir>
 	pki_cert "$d" ca apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
 	pki_cert "$d" ca kwok-serving "/CN=kwok-kubelet" serverAuth "IP:127.0.0.1,DNS:localhost"
 	pki_cert "$d" front-proxy-ca front-proxy-client "/CN=front-proxy-client" clientAuth
+	pki_cert "$d" ca authhook "/CN=hda-authhook" serverAuth "IP:127.0.0.1,DNS:localhost"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$d/idp.key" 2>/dev/null
 	pki_key "$d/sa.key"
 	openssl pkey -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
 	chmod 600 "$d"/*.key

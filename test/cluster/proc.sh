@@ -163,3 +163,33 @@ write_kwok_config() {
 		echo "    follow: true"
 	} >>"$out"
 }
+
+write_authn_config() { # write_authn_config <cluster dir> <authhook port> <ca file>
+	local dir=$1 port=$2 ca=$3
+	{
+		echo "apiVersion: apiserver.config.k8s.io/v1"
+		echo "kind: AuthenticationConfiguration"
+		echo "jwt:"
+		echo "- issuer:"
+		echo "    url: https://127.0.0.1:$port"
+		echo "    audiences: [hda-e2e]"
+		echo "    certificateAuthority: |"
+		sed 's/^/      /' "$ca"
+		echo "  claimMappings:"
+		echo "    username: {claim: sub, prefix: 'github:'}"
+	} >"$dir/authn.yaml"
+	cat >"$dir/authhook.kubeconfig" <<EOC
+apiVersion: v1
+kind: Config
+clusters:
+- name: authhook
+  cluster: {server: "https://127.0.0.1:$port/authenticate", certificate-authority: "$ca"}
+users:
+- name: apiserver
+  user: {}
+contexts:
+- name: webhook
+  context: {cluster: authhook, user: apiserver}
+current-context: webhook
+EOC
+}

@@ -32,9 +32,9 @@ fi
 
 mkdir -p "$CLUSTER_DIR"/{pki,logs,pids,etcd,pod-logs,run}
 chmod 700 "$CLUSTER_DIR"
-pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHED_PORT KWOK_PORT
-printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nAPI_PORT=%s\nKCM_PORT=%s\nSCHED_PORT=%s\nKWOK_PORT=%s\n' \
-	"$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT" "$KWOK_PORT" >"$CLUSTER_DIR/ports"
+pick_ports ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHED_PORT KWOK_PORT AUTHHOOK_PORT
+printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nAPI_PORT=%s\nKCM_PORT=%s\nSCHED_PORT=%s\nKWOK_PORT=%s\nAUTHHOOK_PORT=%s\n' \
+	"$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$SCHED_PORT" "$KWOK_PORT" "$AUTHHOOK_PORT" >"$CLUSTER_DIR/ports"
 
 make_pki "$CLUSTER_DIR/pki"
 P="$CLUSTER_DIR/pki"
@@ -53,7 +53,19 @@ start_proc etcd "$CLUSTER_BIN/etcd" \
 wait_for "etcd" 30 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
 echo "[up] etcd ready: $(elapsed)s"
 
+# Cloud-style authentication for the credential tests: the authhook is the fake GitHub OIDC
+# issuer (structured JWT authentication) and a token-review webhook for EKS, Google and Entra
+# tokens. It starts first: the API server fetches the issuer's keys as it starts.
+(cd "$CLUSTER_SRC" && go build -o "$CLUSTER_DIR/run/authhook" ./authhook)
+start_proc authhook "$CLUSTER_DIR/run/authhook" --listen="127.0.0.1:$AUTHHOOK_PORT" \
+	--cert="$P/authhook.crt" --key="$P/authhook.key" --ca="$P/ca.crt" --idp-key="$P/idp.key" --cluster-id=hda-e2e
+wait_for "authhook" 30 curl -fsS --cacert "$P/ca.crt" "https://127.0.0.1:$AUTHHOOK_PORT/jwks"
+write_authn_config "$CLUSTER_DIR" "$AUTHHOOK_PORT" "$P/ca.crt"
+
 start_proc kube-apiserver "$CLUSTER_BIN/kube-apiserver" \
+	--authentication-config="$CLUSTER_DIR/authn.yaml" \
+	--authentication-token-webhook-config-file="$CLUSTER_DIR/authhook.kubeconfig" \
+	--authentication-token-webhook-version=v1 --authentication-token-webhook-cache-ttl=1s \
 	--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
 	--etcd-servers="http://127.0.0.1:$ETCD_PORT" --cert-dir="$CLUSTER_DIR/run" \
 	--tls-cert-file="$P/apiserver.crt" --tls-private-key-file="$P/apiserver.key" --client-ca-file="$P/ca.crt" \
@@ -89,6 +101,8 @@ start_proc kube-scheduler "$CLUSTER_BIN/kube-scheduler" \
 # KWOK watches every kind its stages name: the test custom resource must exist first.
 "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" apply -f "$CLUSTER_SRC/kwok/widget-crd.yaml" >/dev/null
 wait_for "Widget CRD established" 30 "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" wait --for=condition=Established crd/widgets.hda.test --timeout=2s
+# KWOK reads the kind's OpenAPI v3 document at start and exits when it is not published yet.
+wait_for "Widget OpenAPI v3" 30 "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" get --raw /openapi/v3/apis/hda.test/v1
 write_kwok_config "$CLUSTER_DIR/kwok.yaml" "$CLUSTER_DIR/pod-logs"
 start_proc loggen bash "$CLUSTER_SRC/loggen.sh" "$CLUSTER_DIR/pod-logs"
 start_proc kwok "$CLUSTER_BIN/kwok" \

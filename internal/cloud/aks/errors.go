@@ -99,6 +99,7 @@ func asEntraError(err error, o Options, mode Mode) (*EntraError, bool) {
 	return e, true
 }
 
+//lint:ignore ST1008 kind is the sentinel the EntraError wraps, not a failure of classify
 func classify(codes []int, o Options, mode Mode) (kind error, hint string) {
 	for _, c := range codes {
 		switch c {

@@ -7,6 +7,7 @@ package ghoidc
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -35,6 +36,8 @@ type Options struct {
 	Now      func() time.Time
 	// Status, when set, is answered to every token request (e.g. 403, 500).
 	Status int
+	// TLSCert, when set, makes the fake serve https with it (as GitHub does).
+	TLSCert *tls.Certificate
 }
 
 // Fake is a running fake.
@@ -88,6 +91,10 @@ func New(o Options) (*Fake, error) {
 		return nil, err
 	}
 	base := "http://" + ln.Addr().String()
+	if o.TLSCert != nil {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*o.TLSCert}, MinVersion: tls.VersionTLS12})
+		base = "https://" + ln.Addr().String()
+	}
 	rt := make([]byte, 16)
 	_, _ = rand.Read(rt)
 	f := &Fake{URL: base + "/idtoken?api-version=2.0", RequestToken: "rt-" + hex.EncodeToString(rt), o: o, ln: ln}

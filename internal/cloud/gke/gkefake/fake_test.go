@@ -131,7 +131,7 @@ func TestIAMNeedsSTSToken(t *testing.T) {
 		t.Errorf("impersonated token belongs to %q %v", sub, ok)
 	}
 	exp, err := time.Parse(time.RFC3339, out["expireTime"].(string))
-	if err != nil || exp.Sub(time.Now()) > 600*time.Second || exp.Sub(time.Now()) < 590*time.Second {
+	if err != nil || time.Until(exp) > 600*time.Second || time.Until(exp) < 590*time.Second {
 		t.Errorf("expireTime %v (%v), want about now+600s", exp, err)
 	}
 	for _, c := range []struct {
