@@ -19,11 +19,13 @@ type InputSpec struct {
 
 // Inputs lists every input of the action in action.yml order.
 var Inputs = []InputSpec{
+	// Task.
+	{Name: "task", Default: "deploy", Description: "What to do: deploy (helm upgrade --install), uninstall, rollback or status (changes nothing)."},
 	// Release and chart.
 	{Name: "release", Required: true, Description: "Helm release name (lowercase DNS-1123, at most 53 characters)."},
 	{Name: "namespace", Default: "default", Description: "Kubernetes namespace of the release."},
 	{Name: "create-namespace", Default: "false", Description: "Create the namespace if it does not exist."},
-	{Name: "chart", Required: true, Description: "Local chart folder or .tgz in the workspace, an oci:// reference, or a chart name together with repository."},
+	{Name: "chart", Description: "Local chart folder or .tgz in the workspace, an oci:// reference, or a chart name together with repository (required by task deploy)."},
 	{Name: "version", Description: "Chart version or semver range (oci:// and repository charts only)."},
 	{Name: "repository", Description: "HTTP(S) chart repository URL, used with a chart name."},
 	{Name: "repository-username", Description: "Username for the chart repository or OCI registry."},
@@ -50,7 +52,7 @@ var Inputs = []InputSpec{
 	{Name: "cluster-ca", Description: "API server CA certificates as PEM or base64 of PEM, with cluster-server (default: from the cloud, else the system roots)."},
 	{Name: "role-to-assume", Description: "EKS: IAM role ARN to assume; keyless with the job's OIDC token (permissions: id-token: write) unless AWS keys are set."},
 	{Name: "workload-identity-provider", Description: "GKE: projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, keyless with the job's OIDC token."},
-	{Name: "service-account", Description: "GKE: service account email to impersonate (with workload-identity-provider or a credentials file)."},
+	{Name: "service-account", Description: "GKE: service account email to impersonate with workload-identity-provider (with google-github-actions/auth's credentials file, set auth's service_account input instead)."},
 	{Name: "client-id", Description: "AKS: application (client) id whose federated credential trusts this workflow (keyless)."},
 	{Name: "tenant-id", Description: "AKS: Microsoft Entra tenant id of client-id."},
 	{Name: "audience", Description: "Audience of the job's OIDC token (default: sts.amazonaws.com, the GKE provider URL, api://AzureADTokenExchange); required with cluster: oidc."},
@@ -68,6 +70,12 @@ var Inputs = []InputSpec{
 	{Name: "auto-inactive", Default: "true", Description: "Mark earlier deployments of the environment inactive on success."},
 	{Name: "deployment-description", Description: "Description of the GitHub deployment."},
 	{Name: "ref", Description: "Git ref of the deployment (default the commit deployed: the pull request's head SHA on pull_request and pull_request_target events, else GITHUB_SHA)."},
+	// Tasks other than deploy.
+	{Name: "revision", Description: "rollback: the revision to roll back to (default: the previous deployed revision)."},
+	{Name: "keep-history", Default: "false", Description: "uninstall: keep the release's history records (helm uninstall --keep-history)."},
+	{Name: "delete-pvcs", Default: "false", Description: "uninstall: also delete the chart's PersistentVolumeClaims (kept by default)."},
+	{Name: "delete-namespace", Default: "false", Description: "uninstall: delete the namespace, only if this action created it and nothing else is left in it."},
+	{Name: "delete-environment", Default: "false", Description: "uninstall: delete the GitHub environment (needs a token with Administration: write; a 403 is a warning)."},
 	// Rollout tracking.
 	{Name: "failures-allowed", Default: "1", Description: "Transient pod failures tolerated per replica before the rollout fails."},
 	{Name: "min-ready-seconds", Default: "10", Description: "Seconds (or a Go duration) everything must stay ready after the rollout."},

@@ -17,6 +17,8 @@ import (
 
 // Config is the validated configuration of one run.
 type Config struct {
+	// Task is deploy, uninstall, rollback or status.
+	Task            string
 	Release         string
 	Namespace       string
 	CreateNamespace bool
@@ -42,6 +44,11 @@ type Config struct {
 	Kubeconfig     []byte
 	KubeconfigPath string // absolute; empty when not given
 	KubeContext    string
+	// Revision is the rollback target (0: the previous deployed revision).
+	Revision int
+	// Uninstall says what the uninstall task removes besides the release.
+	Uninstall UninstallSpec
+
 	// Cluster is the managed-cluster login (inputs cluster, cluster-server, ... audience).
 	Cluster ClusterSpec
 
@@ -95,12 +102,15 @@ func Parse(getenv func(string) string) (*Config, error) {
 func ParseWith(getenv func(string) string, readFile func(string) ([]byte, error)) (*Config, error) {
 	r := &reader{getenv: getenv, readFile: readFile}
 	ws := workspace(getenv)
+	task := r.task()
 	c := &Config{
+		Task:            task,
 		Workspace:       ws,
 		Release:         r.release(),
 		Namespace:       r.namespace(),
 		CreateNamespace: r.bool("create-namespace"),
-		Chart:           r.chart(ws),
+		Revision:        r.revision(task),
+		Uninstall:       r.uninstall(),
 		ValuesFiles:     r.valuesFiles(ws),
 		Values:          r.mapping("values"),
 		Set:             r.set(),
@@ -114,6 +124,9 @@ func ParseWith(getenv func(string) string, readFile func(string) ([]byte, error)
 		LockTimeout:     r.duration("lock-timeout", 0, timeoutLimit),
 		LockTTL:         r.duration("lock-ttl", MinLockTTL, lockTTLLimit),
 		RecoverPending:  r.bool("recover-pending"),
+	}
+	if task == TaskDeploy {
+		c.Chart = r.chart(ws)
 	}
 	kc := r.kubeconfig(ws)
 	c.Kubeconfig, c.KubeconfigPath, c.KubeContext = kc.content, kc.path, kc.context

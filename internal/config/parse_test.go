@@ -10,6 +10,7 @@ import (
 func TestParseDefaults(t *testing.T) {
 	c := parseOK(t, nil)
 	want := &Config{
+		Task:            TaskDeploy,
 		Release:         "web",
 		Namespace:       "default",
 		Chart:           ChartSpec{Ref: testWorkspace + "/chart", Kind: ChartLocal},
