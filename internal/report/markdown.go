@@ -7,7 +7,11 @@ import (
 
 func render(s Summary) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s Helm release %s %s\n\n", icon(s.Outcome), literal(s.Release), s.Outcome)
+	what := s.Outcome
+	if s.Task != "" && s.Task != "deploy" {
+		what = s.Task + " " + s.Outcome
+	}
+	fmt.Fprintf(&b, "### %s Helm release %s %s\n\n", icon(s.Outcome), literal(s.Release), what)
 	b.WriteString("| | |\n|---|---|\n")
 	row(&b, "Release", literal(s.Release))
 	row(&b, "Namespace", literal(s.Namespace))
@@ -15,6 +19,9 @@ func render(s Summary) string {
 	row(&b, "Revision", fmt.Sprintf("%s → %s", revision(s.RevisionBefore), revision(s.RevisionAfter)))
 	if s.Status != "" {
 		row(&b, "Status", "`"+code(s.Status)+"`")
+	}
+	if s.RolledBackTo > 0 {
+		row(&b, "Rolled back to", fmt.Sprintf("revision %d", s.RolledBackTo))
 	}
 	row(&b, "Duration", duration(s.Duration))
 	if s.LockWait > 0 {
@@ -45,6 +52,7 @@ func render(s Summary) string {
 		}
 		b.WriteString("\n")
 	}
+	renderTask(&b, s)
 	if len(s.LastLogLines) > 0 {
 		fence(&b, "Last log lines", s.LastLogLines)
 	}

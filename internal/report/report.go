@@ -51,6 +51,13 @@ type Summary struct {
 	EnvironmentURL                  string
 	Warnings                        []string
 	Steps                           []Step
+
+	// Task is deploy (or ""), uninstall, rollback or status.
+	Task         string
+	RolledBackTo int        // rollback: the revision whose configuration was restored
+	Done         []string   // what the task did besides Helm (namespace deleted, deployments inactive, ...)
+	History      []Revision // status (and rollback): the release history, newest first
+	Workloads    []Workload // status: readiness of the release's workloads
 }
 
 // Output is one step output, in the order they are written.
@@ -70,7 +77,7 @@ func Outputs(s Summary) []Output {
 	if s.DeploymentID > 0 {
 		dep = strconv.FormatInt(s.DeploymentID, 10)
 	}
-	return []Output{
+	return append([]Output{
 		{"release", s.Release},
 		{"namespace", s.Namespace},
 		{"revision", rev},
@@ -86,7 +93,7 @@ func Outputs(s Summary) []Output {
 		{"recovered", s.Recovered},
 		{"deployment-id", dep},
 		{"environment-url", s.EnvironmentURL},
-	}
+	}, taskOutputs(s)...)
 }
 
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) }

@@ -45,6 +45,22 @@ func TestMarkdownGolden(t *testing.T) {
 			s.EnvironmentURL = "https://web.example.com"
 			s.Warnings = []string{"Deployment/web: 1 replica with maxUnavailable 1 can leave no pod available | <script>"}
 		}},
+		{"status", func(s *Summary) {
+			s.Task, s.RevisionBefore = "status", 4
+			s.Workloads = []Workload{{"Deployment", "web", "3/3 ready", true}, {"StatefulSet", "db", "1/2 ready", false}}
+			s.History = []Revision{
+				{4, time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC), "web", "0.2.0", "1.4.1", "deployed", "Upgrade complete"},
+				{3, time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC), "web", "0.1.0", "1.4.0", "superseded", "Install | complete"},
+			}
+		}},
+		{"uninstall", func(s *Summary) {
+			s.Task, s.Status, s.RevisionAfter = "uninstall", "uninstalled", 0
+			s.Done = []string{"deleted 2 resources; kept persistentvolumeclaim/data (PVCs are kept unless delete-pvcs: true)",
+				"deleted namespace apps (created by this action for release web)", "marked 2 GitHub deployments of environment pr-7 inactive"}
+		}},
+		{"rollback", func(s *Summary) {
+			s.Task, s.RevisionAfter, s.RolledBackTo = "rollback", 5, 2
+		}},
 		{"cancelled", func(s *Summary) {
 			s.Outcome, s.Error = Cancelled, "the run was cancelled while waiting for the rollout"
 		}},
@@ -107,7 +123,7 @@ func TestOutputs(t *testing.T) {
 		"revision": "4", "previous-revision": "3", "status": "deployed", "chart-name": "web",
 		"chart-version": "0.2.0", "app-version": "1.4.1", "namespace": "apps", "release": "web",
 		"failure-reason": "line one | line two", "deployment-id": "7", "outcome": "failed",
-		"duration-seconds": "12.3", "lock-wait-seconds": "0.0",
+		"duration-seconds": "12.3", "lock-wait-seconds": "0.0", "task": "deploy", "rolled-back-to": "", "workloads-ready": "", "history": "",
 	}
 	for k, v := range want {
 		if got[k] != v {
