@@ -29,6 +29,10 @@ var (
 	// ErrPermission: 401, 403 (not a rate limit) or 404: the token may not
 	// write deployments in the repository.
 	ErrPermission = errors.New("the token may not write deployments")
+	// ErrForbidden: GitHub refused a call other than writing deployments
+	// (deleting an environment, writing a pull-request comment) because the
+	// token lacks a permission; the error says which one.
+	ErrForbidden = errors.New("the token lacks a permission GitHub requires")
 	// ErrInvalid: GitHub answered 422 or the request was rejected locally.
 	ErrInvalid = errors.New("GitHub rejected the request")
 	// ErrGaveUp: retries did not succeed within Options.MaxElapsed.

@@ -21,9 +21,28 @@ const (
 	minLimitedWait = 5 * time.Second
 )
 
+// need says what a call lacks when GitHub refuses it with 401, 403 (not a
+// rate limit) or 404: the sentinel to wrap and what to do about it.
+type need struct {
+	err  error
+	hint string
+}
+
+// needDeployments is what deployments and their statuses need.
+var needDeployments = need{ErrPermission, "add `permissions: deployments: write` to the job, " +
+	"or pass a github-token with the Deployments write permission; pull requests from forks " +
+	"only get a read-only token"}
+
 // call runs fn with a fresh go-github client until it succeeds, fails in a
-// way a retry cannot fix, or the next wait would exceed MaxElapsed.
+// way a retry cannot fix, or the next wait would exceed MaxElapsed. A refusal
+// wraps ErrPermission (see needDeployments).
 func (c *Client) call(ctx context.Context, what string, fn func(context.Context, *github.Client) error) error {
+	return c.callNeeding(ctx, what, needDeployments, fn)
+}
+
+// callNeeding is call for an operation that needs something else than
+// deployments: write; a refusal wraps n.err and says n.hint.
+func (c *Client) callNeeding(ctx context.Context, what string, n need, fn func(context.Context, *github.Client) error) error {
 	start := time.Now()
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
@@ -43,7 +62,7 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context,
 		left := c.opts.MaxElapsed - max(time.Since(start), waited)
 		delay, ok := c.retryDelay(err, attempt, left)
 		if !ok {
-			return classify(what, err)
+			return classify(what, err, n)
 		}
 		if delay > left {
 			return fmt.Errorf("%s: %w: gave up after %d attempts within %s (next wait %s): %w",
@@ -138,7 +157,7 @@ func jitter(attempt int) time.Duration {
 }
 
 // classify wraps a final error in the sentinel that tells callers what to do.
-func classify(what string, err error) error {
+func classify(what string, err error, n need) error {
 	var accepted *github.AcceptedError
 	if errors.As(err, &accepted) {
 		return fmt.Errorf("%s: %w: %s", what, ErrMergedBranch, message(accepted.Raw))
@@ -149,9 +168,7 @@ func classify(what string, err error) error {
 	}
 	switch resp.Response.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
-		return fmt.Errorf("%s: %w (HTTP %d: %s): add `permissions: deployments: write` to the job, "+
-			"or pass a github-token with the Deployments write permission; pull requests from forks "+
-			"only get a read-only token", what, ErrPermission, resp.Response.StatusCode, resp.Message)
+		return fmt.Errorf("%s: %w (HTTP %d: %s): %s", what, n.err, resp.Response.StatusCode, resp.Message, n.hint)
 	case http.StatusConflict:
 		return fmt.Errorf("%s: %w (GitHub said: %s)", what, ErrConflict, resp.Message)
 	case http.StatusUnprocessableEntity:

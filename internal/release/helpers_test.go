@@ -22,6 +22,7 @@ import (
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -70,6 +71,9 @@ type objectsKubeClient struct {
 
 	mu      sync.Mutex
 	created []string // Kind/name of every object passed to Create
+	// events is every Create, Delete (hooks), DeleteWithPropagationPolicy (release objects) and
+	// WaitForDelete, as "create|delete|delete-hook|wait-delete Kind/name".
+	events  []string
 	updates int
 	// beforeUpdate, when set, runs before Update number n (1-based) is applied.
 	beforeUpdate func(n int)
@@ -92,7 +96,37 @@ func (c *objectsKubeClient) Create(resources kube.ResourceList) (*kube.Result, e
 		c.created = append(c.created, info.Object.GetObjectKind().GroupVersionKind().Kind+"/"+info.Name)
 	}
 	c.mu.Unlock()
+	c.record("create", resources)
 	return c.FailingKubeClient.Create(resources)
+}
+
+func (c *objectsKubeClient) record(what string, resources kube.ResourceList) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, info := range resources {
+		c.events = append(c.events, what+" "+info.Object.GetObjectKind().GroupVersionKind().Kind+"/"+info.Name)
+	}
+}
+
+func (c *objectsKubeClient) Events() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.events...)
+}
+
+func (c *objectsKubeClient) Delete(resources kube.ResourceList) (*kube.Result, []error) {
+	c.record("delete-hook", resources)
+	return c.FailingKubeClient.Delete(resources)
+}
+
+func (c *objectsKubeClient) DeleteWithPropagationPolicy(resources kube.ResourceList, policy metav1.DeletionPropagation) (*kube.Result, []error) {
+	c.record("delete", resources)
+	return c.FailingKubeClient.DeleteWithPropagationPolicy(resources, policy)
+}
+
+func (c *objectsKubeClient) WaitForDelete(resources kube.ResourceList, timeout time.Duration) error {
+	c.record("wait-delete", resources)
+	return c.FailingKubeClient.WaitForDelete(resources, timeout)
 }
 
 func (c *objectsKubeClient) Created() []string {

@@ -34,6 +34,10 @@ type waitingClient struct {
 	waiter   Waiter
 	ctx      context.Context
 	rollback bool // the current call is our rollback: its waits are marked RollbackWaitContext
+	// onDelete, when set, sees every DeleteWithPropagationPolicy call and its errors: Helm
+	// deletes a release's resources through it (hooks use Delete), so Uninstall learns whether
+	// deletion happened and why it failed.
+	onDelete func(kube.ResourceList, []error)
 }
 
 var (
@@ -53,6 +57,18 @@ func (c *waitingClient) use(ctx context.Context, w Waiter, rollback bool) func()
 	return func() {
 		c.mu.Lock()
 		c.ctx, c.waiter, c.rollback = nil, nil, false
+		c.mu.Unlock()
+	}
+}
+
+// watchDeletes sets onDelete for one call; the returned func clears it.
+func (c *waitingClient) watchDeletes(fn func(kube.ResourceList, []error)) func() {
+	c.mu.Lock()
+	c.onDelete = fn
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		c.onDelete = nil
 		c.mu.Unlock()
 	}
 }
@@ -211,10 +227,22 @@ func (c *waitingClient) OutputContainerLogsForPodList(pods *v1.PodList, namespac
 }
 
 func (c *waitingClient) DeleteWithPropagationPolicy(resources kube.ResourceList, policy metav1.DeletionPropagation) (*kube.Result, []error) {
+	var (
+		res  *kube.Result
+		errs []error
+	)
 	if d, ok := c.inner.(kube.InterfaceDeletionPropagation); ok {
-		return d.DeleteWithPropagationPolicy(resources, policy)
+		res, errs = d.DeleteWithPropagationPolicy(resources, policy)
+	} else {
+		res, errs = c.inner.Delete(resources)
 	}
-	return c.inner.Delete(resources)
+	c.mu.Lock()
+	onDelete := c.onDelete
+	c.mu.Unlock()
+	if onDelete != nil {
+		onDelete(resources, errs)
+	}
+	return res, errs
 }
 
 func (c *waitingClient) Get(resources kube.ResourceList, related bool) (map[string][]runtime.Object, error) {

@@ -11,6 +11,9 @@
 // Helm's Atomic is never set. Run leaves a failed revision failed; Remediate is
 // the separate step that rolls back to the last deployed revision or removes a
 // failed first install, like Flux's helm-controller remediation.
+//
+// History, Rollback (a user's `helm rollback`, tracked like a deploy) and Uninstall serve the
+// status, rollback and uninstall tasks.
 package release
 
 import (
@@ -97,6 +100,9 @@ type Result struct {
 	Manifest         string
 	Installed        bool // install path (true) or upgrade path (false)
 	DryRun           bool
+	// RolledBackTo is set by Rollback only: the earlier revision whose configuration the new
+	// revision (Revision) restored. 0 for Run and Latest.
+	RolledBackTo int
 }
 
 // ErrPending matches every *PendingError with errors.Is.

@@ -13,11 +13,17 @@ import (
 //
 //	GET  /_fake/calls              recorded calls (JSON array of Call)
 //	GET  /_fake/deployments        deployments with their statuses
+//	GET  /_fake/environments       environments (see Environment)
+//	GET  /_fake/comments           issue comments, oldest first
 //	GET  /_fake/validation-errors  requests/responses that broke the description
 //	POST /_fake/fail               script a Failure (JSON body; "after": true
 //	                               runs the call before failing, "drop": true
 //	                               runs it and closes the connection)
-//	POST /_fake/reset              forget deployments, calls, failures and errors
+//	POST /_fake/forbid-environment-delete
+//	                               {"status": 403 or 404}: see ForbidEnvironmentDelete;
+//	                               {"status": 0} allows deleting again
+//	POST /_fake/reset              forget deployments, environments, comments,
+//	                               calls, failures and errors
 func (s *Server) control(w http.ResponseWriter, r *http.Request, path string, body []byte) {
 	var out any
 	switch r.Method + " " + path {
@@ -25,6 +31,20 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request, path string, bo
 		out = s.Calls()
 	case "GET /_fake/deployments":
 		out = s.Deployments()
+	case "GET /_fake/environments":
+		out = s.Environments()
+	case "GET /_fake/comments":
+		out = s.Comments(0)
+	case "POST /_fake/forbid-environment-delete":
+		var f struct {
+			Status int `json:"status"`
+		}
+		if err := json.Unmarshal(body, &f); err != nil || (f.Status != 0 && f.Status < 400) {
+			http.Error(w, fmt.Sprintf("want {\"status\": 403, 404 or 0}: %v", err), http.StatusBadRequest)
+			return
+		}
+		s.ForbidEnvironmentDelete(f.Status)
+		out = f
 	case "GET /_fake/validation-errors":
 		out = s.ValidationErrors()
 	case "POST /_fake/fail":
@@ -41,6 +61,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request, path string, bo
 	case "POST /_fake/reset":
 		s.mu.Lock()
 		s.deployments, s.calls, s.failures, s.invalid = nil, nil, nil, nil
+		s.environments, s.comments, s.envDelete = nil, nil, 0
 		s.mu.Unlock()
 		out = map[string]bool{"reset": true}
 	default:

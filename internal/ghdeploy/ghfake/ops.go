@@ -3,9 +3,11 @@ package ghfake
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -21,8 +23,12 @@ type reply struct {
 const maxDescription = 140
 
 // operate runs one validated operation against the store. The caller holds s.mu.
-// actor is the login of the token's owner.
-func (s *Server) operate(op, actor string, params map[string]string, query url.Values, body []byte) reply {
+// actor is the login of the token's owner, self the requested URL without
+// its query (for Link headers).
+func (s *Server) operate(op, actor, self string, params map[string]string, query url.Values, body []byte) reply {
+	if rep, ok := s.operateAround(op, actor, self, params, query, body); ok {
+		return rep
+	}
 	owner, repo := params["owner"], params["repo"]
 	switch op {
 	case "repos/create-deployment":
@@ -33,9 +39,10 @@ func (s *Server) operate(op, actor string, params map[string]string, query url.V
 		s.nextID++
 		d := newDeployment(s.nextID, owner, repo, actor, r, s.now())
 		s.deployments = append(s.deployments, d)
+		s.ensureEnvironment(owner, repo, d.Environment) // GitHub creates it on first use
 		return reply{status: http.StatusCreated, body: renderDeployment(s.URL, d)}
 	case "repos/list-deployments":
-		return s.listDeployments(owner, repo, query)
+		return s.listDeployments(owner, repo, self, query)
 	}
 
 	d, ok := s.find(owner, repo, params["deployment_id"])
@@ -52,7 +59,8 @@ func (s *Server) operate(op, actor string, params map[string]string, query url.V
 		for i := len(d.Statuses) - 1; i >= 0; i-- {
 			list = append(list, renderStatus(s.URL, *d, d.Statuses[i]))
 		}
-		return reply{status: http.StatusOK, body: page(list, query)}
+		items, h := page(list, query, self)
+		return reply{status: http.StatusOK, header: h, body: items}
 	case "repos/get-deployment-status":
 		for _, st := range d.Statuses {
 			if strconv.FormatInt(st.ID, 10) == params["status_id"] {
@@ -66,6 +74,47 @@ func (s *Server) operate(op, actor string, params map[string]string, query url.V
 	return reply{status: http.StatusNotFound, body: notFound("deployments")}
 }
 
+// operateAround runs the operations besides deployments and their statuses:
+// environments, issue comments and the authenticated user. ok is false for
+// any other operation. The caller holds s.mu.
+func (s *Server) operateAround(op, actor, self string, params map[string]string, query url.Values, body []byte) (reply, bool) {
+	owner, repo := params["owner"], params["repo"]
+	switch op {
+	case "repos/get-all-environments":
+		return s.listEnvironments(owner, repo, self, query), true
+	case "repos/get-environment", "repos/delete-an-environment":
+		name, err := url.PathUnescape(params["environment_name"])
+		if err != nil {
+			return reply{status: http.StatusNotFound, body: notFound("environments")}, true
+		}
+		if op == "repos/get-environment" {
+			return s.getEnvironment(owner, repo, name), true
+		}
+		return s.deleteEnvironment(owner, repo, name), true
+	case "repos/create-or-update-environment":
+		name, err := url.PathUnescape(params["environment_name"])
+		if err != nil {
+			return reply{status: http.StatusNotFound, body: notFound("environments")}, true
+		}
+		i := s.ensureEnvironment(owner, repo, name)
+		return reply{status: http.StatusOK, body: renderEnvironment(s.URL, s.environments[i])}, true
+	case "issues/list-comments", "issues/create-comment", "issues/get-comment",
+		"issues/update-comment", "issues/delete-comment":
+		return s.commentOp(op, actor, self, params, query, body), true
+	case "users/get-authenticated":
+		if actor == BotLogin {
+			// GitHub Apps (installation tokens, the GITHUB_TOKEN) may not call it.
+			return reply{status: http.StatusForbidden, body: map[string]any{
+				"message":           "Resource not accessible by integration",
+				"documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+				"status":            "403",
+			}}, true
+		}
+		return reply{status: http.StatusOK, body: renderPublicUser(s.URL, actor, s.now())}, true
+	}
+	return reply{}, false
+}
+
 func (s *Server) find(owner, repo, id string) (*Deployment, bool) {
 	for i := range s.deployments {
 		d := &s.deployments[i]
@@ -76,7 +125,7 @@ func (s *Server) find(owner, repo, id string) (*Deployment, bool) {
 	return nil, false
 }
 
-func (s *Server) listDeployments(owner, repo string, q url.Values) reply {
+func (s *Server) listDeployments(owner, repo, self string, q url.Values) reply {
 	list := []any{}
 	for i := len(s.deployments) - 1; i >= 0; i-- { // newest first
 		d := s.deployments[i]
@@ -87,7 +136,8 @@ func (s *Server) listDeployments(owner, repo string, q url.Values) reply {
 		}
 		list = append(list, renderDeployment(s.URL, d))
 	}
-	return reply{status: http.StatusOK, body: page(list, q)}
+	items, h := page(list, q, self)
+	return reply{status: http.StatusOK, header: h, body: items}
 }
 
 func matches(q url.Values, key, value string) bool {
@@ -95,8 +145,10 @@ func matches(q url.Values, key, value string) bool {
 	return want == "" || want == value
 }
 
-// page cuts a list by per_page (default 30, at most 100) and page.
-func page(list []any, q url.Values) []any {
+// page cuts a list by per_page (default 30, at most 100) and page and, as
+// GitHub does when there is more than one page, links the others in a Link
+// header (first, prev, next, last) pointing at self.
+func page(list []any, q url.Values, self string) ([]any, http.Header) {
 	per, _ := strconv.Atoi(q.Get("per_page"))
 	if per <= 0 {
 		per = 30
@@ -106,7 +158,31 @@ func page(list []any, q url.Values) []any {
 	n = max(n, 1)
 	start := min((n-1)*per, len(list))
 	end := min(start+per, len(list))
-	return list[start:end]
+	last := max((len(list)+per-1)/per, 1)
+	if last == 1 {
+		return list[start:end], nil
+	}
+	link := func(p int, rel string) string {
+		v := maps.Clone(q)
+		if v == nil {
+			v = url.Values{}
+		}
+		v.Set("page", strconv.Itoa(p))
+		v.Set("per_page", strconv.Itoa(per))
+		return fmt.Sprintf("<%s?%s>; rel=%q", self, v.Encode(), rel)
+	}
+	var links []string
+	if n > 1 {
+		links = append(links, link(1, "first"), link(min(n-1, last), "prev"))
+	}
+	if n < last {
+		links = append(links, link(n+1, "next"), link(last, "last"))
+	}
+	h := http.Header{}
+	if len(links) > 0 {
+		h.Set("Link", strings.Join(links, ", "))
+	}
+	return list[start:end], h
 }
 
 // deleteDeployment follows GitHub's rule: the only deployment of a

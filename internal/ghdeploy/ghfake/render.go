@@ -150,3 +150,17 @@ func validationFailed(doc, resource, field, code, message string) map[string]any
 		}},
 	}
 }
+
+// renderPublicUser is the public-user view of GET /user, with every field
+// the description requires.
+func renderPublicUser(base, login string, now time.Time) map[string]any {
+	u := creator(base, login)
+	for k, v := range map[string]any{
+		"name": "The Octocat", "company": nil, "blog": "", "location": nil, "email": nil,
+		"hireable": nil, "bio": nil, "public_repos": 8, "public_gists": 8, "followers": 0, "following": 0,
+		"created_at": "2011-01-25T18:44:36Z", "updated_at": stamp(now), "user_view_type": "public",
+	} {
+		u[k] = v
+	}
+	return u
+}

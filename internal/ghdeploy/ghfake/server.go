@@ -1,8 +1,9 @@
-// Package ghfake is a fake GitHub REST server for the Deployments API. It
+// Package ghfake is a fake GitHub REST server for the Deployments API, with
+// the environments, issue comments and GET /user calls around it. It
 // listens on 127.0.0.1, keeps deployments and statuses in memory (with
-// GitHub's auto-inactivation), records every call, can be scripted to fail,
-// and validates every request it receives and every response it sends
-// against GitHub's own OpenAPI description.
+// GitHub's auto-inactivation), environments and comments too, records every
+// call, can be scripted to fail, and validates every request it receives and
+// every response it sends against GitHub's own OpenAPI description.
 package ghfake
 
 import (
@@ -53,6 +54,14 @@ type Server struct {
 	calls        []Call
 	failures     []Failure
 	invalid      []string
+
+	nextEnvID     int64
+	nextCommentID int64
+	environments  []Environment
+	comments      []Comment
+	// envDelete is what DELETE .../environments/{name} answers instead of
+	// deleting (see ForbidEnvironmentDelete); 0 deletes.
+	envDelete int
 }
 
 // Listen starts a fake on addr, which must be a loopback address such as
@@ -184,7 +193,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (or both), and validates the response. Validation failures answer 400 and
 // are kept. Status 0 means: drop the connection.
 func (s *Server) answer(r *http.Request, path string, body []byte, call *Call) (int, http.Header, []byte) {
-	in, err := s.valid.route(r.Method, path, r.URL.RawQuery, r.Header, body)
+	// Routed on the escaped path: an environment name may hold a %2F.
+	escaped := strings.TrimPrefix(r.URL.EscapedPath(), "/api/v3")
+	in, err := s.valid.route(r.Method, escaped, r.URL.RawQuery, r.Header, body)
 	if err == nil {
 		call.Op = in.Route.Operation.OperationID
 		err = validateRequest(in, body)
@@ -197,7 +208,8 @@ func (s *Server) answer(r *http.Request, path string, body []byte, call *Call) (
 	f, scripted := s.scripted(call.Op, r.Method, path)
 	var rep reply
 	if !scripted || f.carriesOut() {
-		rep = s.operate(call.Op, actorOf(r.Header), in.PathParams, in.Request.URL.Query(), body)
+		self := s.URL + r.URL.EscapedPath() // what Link headers point at
+		rep = s.operate(call.Op, actorOf(r.Header), self, in.PathParams, in.Request.URL.Query(), body)
 	}
 	s.mu.Unlock()
 	if scripted && f.carriesOut() {

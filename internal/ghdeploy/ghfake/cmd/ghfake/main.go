@@ -1,8 +1,9 @@
-// Command ghfake serves the fake GitHub Deployments API on 127.0.0.1 for
-// end-to-end tests. It prints its base URL on the first line of stdout and
-// runs until SIGINT/SIGTERM. GET /_fake/calls returns the recorded calls,
-// GET /_fake/deployments the deployments with their statuses, and
-// POST /_fake/fail scripts failures (see package ghfake). It exits 1 when a
+// Command ghfake serves the fake GitHub Deployments API (with environments,
+// issue comments and GET /user) on 127.0.0.1 for end-to-end tests. It prints
+// its base URL on the first line of stdout and runs until SIGINT/SIGTERM.
+// GET /_fake/calls returns the recorded calls, GET /_fake/deployments the
+// deployments with their statuses, and POST /_fake/fail scripts failures
+// (see package ghfake for the other controls). It exits 1 when a
 // request or response broke GitHub's OpenAPI description.
 package main
 

@@ -1,4 +1,5 @@
-// Package specgen extracts the GitHub Deployments operations, and every
+// Package specgen extracts the GitHub operations the fake serves (Deployments,
+// Environments, issue comments and the authenticated user), and every
 // component they reference, from GitHub's full OpenAPI description so the fake
 // server can validate against a small file that loads quickly.
 package specgen
@@ -18,6 +19,11 @@ var Paths = []string{
 	"/repos/{owner}/{repo}/deployments/{deployment_id}",
 	"/repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
 	"/repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}",
+	"/repos/{owner}/{repo}/environments",
+	"/repos/{owner}/{repo}/environments/{environment_name}",
+	"/repos/{owner}/{repo}/issues/{issue_number}/comments",
+	"/repos/{owner}/{repo}/issues/comments/{comment_id}",
+	"/user",
 }
 
 // ErrMissing reports a path or reference that the source description lacks.
