@@ -56,7 +56,27 @@ func (s *State) summary() report.Summary {
 	for _, st := range s.Steps {
 		sum.Steps = append(sum.Steps, report.Step{Name: st.Name, Duration: st.Duration, Failed: st.Err != nil})
 	}
+	s.taskSummary(&sum)
 	return sum
+}
+
+// taskSummary adds what the tasks other than deploy found and did.
+func (s *State) taskSummary(sum *report.Summary) {
+	if s.Config != nil {
+		sum.Task = s.Config.Task
+	}
+	sum.Done = s.Done
+	if t := s.RollbackTarget; t != nil && s.Err == nil {
+		sum.RolledBackTo = t.Revision
+	}
+	for _, h := range s.History {
+		sum.History = append(sum.History, report.Revision{Revision: h.Revision, Updated: h.Updated, Chart: h.Chart,
+			ChartVersion: h.ChartVersion, AppVersion: h.AppVersion, Status: h.Status, Describe: s.Log.Redact(h.Description)})
+	}
+	for _, w := range s.Workloads {
+		sum.Workloads = append(sum.Workloads, report.Workload{Kind: w.Kind, Name: w.Name, Ready: w.String(),
+			OK: w.Found && w.Ready >= w.Desired})
+	}
 }
 
 func diagnosisLines(v rollout.Verdict) []string {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -15,22 +16,15 @@ type prepareGitHub struct{}
 
 func (prepareGitHub) String() string { return "Prepare GitHub deployment" }
 
-func (prepareGitHub) Run(ctx context.Context, s *State) error {
+// githubClient is the GitHub client of the run, or nil and the reason there is none.
+func githubClient(s *State) (*ghdeploy.Client, string) {
 	g := s.Config.GitHub
 	owner, repo, _ := strings.Cut(s.Getenv("GITHUB_REPOSITORY"), "/")
 	switch {
-	case s.Config.DryRun:
-		s.Log.Infof("dry-run: no GitHub deployment")
-		return nil
-	case g.CreateDeployment == "false":
-		s.Log.Infof("create-deployment is false: no GitHub deployment")
-		return nil
 	case g.Token == "":
-		s.Log.Infof("github-token is empty: no GitHub deployment")
-		return nil
+		return nil, "github-token is empty"
 	case owner == "" || repo == "":
-		s.Log.Infof("GITHUB_REPOSITORY is not set: no GitHub deployment")
-		return nil
+		return nil, "GITHUB_REPOSITORY is not set"
 	}
 	client, err := ghdeploy.New(ghdeploy.Options{
 		Token: g.Token, APIURL: s.Getenv("GITHUB_API_URL"), ServerURL: s.Getenv("GITHUB_SERVER_URL"),
@@ -38,9 +32,28 @@ func (prepareGitHub) Run(ctx context.Context, s *State) error {
 		Warn: func(format string, args ...any) { s.Log.Infof("GitHub: "+format, args...) },
 	})
 	if err != nil {
-		s.warn("GitHub deployment disabled: %v", err)
+		s.warn("GitHub disabled: %v", err)
+		return nil, "GitHub is disabled"
+	}
+	return client, ""
+}
+
+func (prepareGitHub) Run(ctx context.Context, s *State) error {
+	g := s.Config.GitHub
+	switch {
+	case s.Config.DryRun:
+		s.Log.Infof("dry-run: no GitHub deployment")
+		return nil
+	case g.CreateDeployment == "false":
+		s.Log.Infof("create-deployment is false: no GitHub deployment")
 		return nil
 	}
+	client, why := githubClient(s)
+	if client == nil {
+		s.Log.Infof("%s: no GitHub deployment", why)
+		return nil
+	}
+	owner, repo, _ := strings.Cut(s.Getenv("GITHUB_REPOSITORY"), "/")
 	env := g.Environment
 	if g.CreateDeployment == "auto" {
 		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -65,6 +78,13 @@ func (prepareGitHub) Run(ctx context.Context, s *State) error {
 			"run_url": runURL(s.Getenv), "tool": "helm-deploy-action",
 		},
 		Run: thisRun(s.Getenv),
+	}
+	if t := s.RollbackTarget; t != nil {
+		// A rollback deploys an earlier revision: say which, with its chart and app version.
+		req.Payload["chart"], req.Payload["chart_version"], req.Payload["rollback_to"] = t.Chart, t.ChartVersion, t.Revision
+		if req.Description == "" {
+			req.Description = fmt.Sprintf("Roll back %s to revision %d: chart %s-%s, app %s", s.Config.Release, t.Revision, t.Chart, t.ChartVersion, t.AppVersion)
+		}
 	}
 	s.GitHub = ghdeploy.NewTracker(client, req, runURL(s.Getenv), g.EnvironmentURL, g.AutoInactive, s.Log.Warningf)
 	s.Log.Infof("GitHub deployment to environment %q of %s/%s at ref %s (%s)", env, owner, repo, g.Ref, g.RefFrom)

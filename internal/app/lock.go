@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/lock"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -76,11 +75,13 @@ func ensureNamespace(ctx context.Context, s *State) error {
 	case !c.CreateNamespace:
 		return fmt.Errorf("namespace %q does not exist: create it, or set create-namespace: true", c.Namespace)
 	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: c.Namespace, Labels: map[string]string{"name": c.Namespace}}}
-	if _, err := nsClient.Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating namespace %q (create-namespace: true): %w", c.Namespace, err)
+	created, err := s.Kube.EnsureNamespace(ctx, c.Namespace, c.Release)
+	if err != nil {
+		return fmt.Errorf("create-namespace: true: %w", err)
 	}
-	s.Log.Infof("created namespace %q", c.Namespace)
+	if created {
+		s.Log.Infof("created namespace %q (marked as created for release %q: the uninstall task may delete it)", c.Namespace, c.Release)
+	}
 	return nil
 }
 

@@ -15,13 +15,17 @@ import (
 func Main(ctx context.Context, getenv func(string) string, out io.Writer) int {
 	kube.Quiet()
 	s := &State{Getenv: getenv, Log: NewLog(out, getenv), Start: time.Now(), Now: time.Now}
-	err := Default().Run(ctx, s)
+	err := ForTask(getenv("INPUT_TASK")).Run(ctx, s)
 	if err == nil {
 		return 0
 	}
-	title := "Helm deploy failed"
+	verb := "deploy"
+	if s.Config != nil && s.Config.Task != "" && s.Config.Task != "deploy" {
+		verb = s.Config.Task
+	}
+	title := "Helm " + verb + " failed"
 	if errors.Is(err, ErrCancelled) {
-		title = "Helm deploy cancelled"
+		title = "Helm " + verb + " cancelled"
 	}
 	if s.Failure != nil {
 		// The rollout's ::error annotation was printed already; the full diagnosis goes to the log.

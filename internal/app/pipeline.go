@@ -17,6 +17,9 @@ type Step interface {
 	Run(ctx context.Context, s *State) error
 }
 
+// errDone ends a pipeline's steps early with success: the task has nothing (more) to do.
+var errDone = errors.New("nothing more to do")
+
 // ErrCancelled marks a run stopped by a signal (the runner's cancel) or a cancelled context.
 var ErrCancelled = errors.New("the run was cancelled")
 
@@ -66,6 +69,9 @@ func (p Pipeline) Run(ctx context.Context, s *State) error {
 			break
 		}
 		if err := p.runOne(ctx, s, st, now); err != nil {
+			if errors.Is(err, errDone) {
+				break // the task's work is done (e.g. nothing to uninstall): skip the rest
+			}
 			if ctx.Err() != nil && !errors.Is(err, ErrCancelled) {
 				err = fmt.Errorf("%w during %q: %w", ErrCancelled, st.String(), err)
 			}
@@ -121,9 +127,13 @@ func (p Pipeline) runOne(ctx context.Context, s *State, st Step, now func() time
 			err = fmt.Errorf("internal error in %q: %v", st.String(), r)
 		}
 		d := now().Sub(start)
-		s.Steps = append(s.Steps, StepRecord{Name: st.String(), Duration: d, Err: err})
+		rec := StepRecord{Name: st.String(), Duration: d, Err: err}
+		if errors.Is(err, errDone) {
+			rec.Err = nil
+		}
+		s.Steps = append(s.Steps, rec)
 		status := "done"
-		if err != nil {
+		if err != nil && !errors.Is(err, errDone) {
 			status = "failed"
 		}
 		s.Log.Infof("%s in %s", status, d.Round(time.Millisecond))

@@ -57,12 +57,28 @@ type State struct {
 	// waiting then, and the rest share the CancelBudget deadline.
 	soft context.Context
 
+	// Tasks other than deploy.
+	Uninstalled        *release.Uninstalled // what the uninstall did
+	NamespaceDeleted   bool
+	EnvironmentDeleted bool
+	RollbackTarget     *release.Revision  // the revision the rollback restores
+	History            []release.Revision // newest first (status, rollback)
+	Workloads          []kube.Readiness   // status: readiness of the release's workloads
+	Done               []string           // what the task did, for the summary
+
 	Err error
 	// Outcome is decided once, when the steps end and before any finalizer runs (outcome):
 	// report.Succeeded, Failed, Cancelled or DryRun. The finalizers read it; none changes it.
 	Outcome  string
 	Steps    []StepRecord
 	Warnings []string
+}
+
+// done logs what the task did and keeps it for the summary.
+func (s *State) done(format string, args ...any) {
+	line := s.Log.Redact(sprintf(format, args...))
+	s.Log.Infof("%s", line)
+	s.Done = append(s.Done, line)
 }
 
 func (s *State) warn(format string, args ...any) {
