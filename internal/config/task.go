@@ -105,7 +105,6 @@ func redactIf(spec *InputSpec, v string) string {
 	return v
 }
 
-
 func (r *reader) revision(task string) int {
 	v := r.str("revision")
 	if v == "" || task != TaskRollback {
