@@ -126,6 +126,14 @@ func (deleteNamespace) Run(ctx context.Context, s *State) error {
 		s.warn("namespace %s stays: it still holds %s", c.Namespace, strings.Join(left, ", "))
 		return nil
 	}
+	if s.Lock != nil {
+		// The Lease lives in the namespace: release it first, or its deletion reads as a lost lock.
+		if err := s.Lock.Release(ctx); err != nil {
+			return fmt.Errorf("releasing Lease %s/%s before deleting its namespace: %w", c.Namespace, s.Lock.LeaseName(), err)
+		}
+		s.Log.Infof("released Lease %s/%s before deleting the namespace", c.Namespace, s.Lock.LeaseName())
+		s.Lock = nil
+	}
 	if err := s.Kube.DeleteNamespace(ctx, c.Namespace, time.Minute); err != nil {
 		return err
 	}
