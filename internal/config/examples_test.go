@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,10 @@ func TestExampleWorkflowsUseDeclaredInputs(t *testing.T) {
 	known := map[string]InputSpec{}
 	for _, in := range Inputs {
 		known[in.Name] = in
+	}
+	specs := map[string]InputSpec{}
+	for _, in := range Inputs {
+		specs[in.Name] = in
 	}
 	uses := 0
 	for _, f := range files {
@@ -49,6 +54,25 @@ func TestExampleWorkflowsUseDeclaredInputs(t *testing.T) {
 				for k := range st.With {
 					if _, ok := known[k]; !ok {
 						t.Errorf("%s job %s: input %q is not an input of the action", filepath.Base(f), job, k)
+					}
+				}
+				// An input the step's task does not read is an error at run time (unless it is
+				// an expression, which may evaluate to empty).
+				task, _ := st.With["task"].(string)
+				if task == "" {
+					task = TaskDeploy
+				}
+				if !strings.Contains(task, "${{") {
+					for k, v := range st.With {
+						sv := fmt.Sprint(v)
+						spec, known := specs[k]
+						isDefault := known && (sv == spec.Default || sv == "" || sv == "false")
+						if tasks := TasksReading(k); tasks != nil && !contains(tasks, task) && !isDefault && !strings.Contains(sv, "${{") {
+							t.Errorf("%s job %s: input %q is not read by task %s", filepath.Base(f), job, k, task)
+						}
+					}
+					if _, ok := st.With["chart"]; task == TaskDeploy && !ok {
+						t.Errorf("%s job %s: task deploy needs chart", filepath.Base(f), job)
 					}
 				}
 				for _, in := range Inputs {
