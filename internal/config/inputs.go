@@ -20,7 +20,7 @@ type InputSpec struct {
 // Inputs lists every input of the action in action.yml order.
 var Inputs = []InputSpec{
 	// Task.
-	{Name: "task", Default: "deploy", Description: "What to do: deploy (helm upgrade --install), uninstall, rollback or status (changes nothing)."},
+	{Name: "task", Default: "deploy", Description: "What to do: deploy (helm upgrade --install), diff (changes nothing), uninstall, rollback or status (changes nothing)."},
 	// Release and chart.
 	{Name: "release", Required: true, Description: "Helm release name (lowercase DNS-1123, at most 53 characters)."},
 	{Name: "namespace", Default: "default", Description: "Kubernetes namespace of the release."},
@@ -70,6 +70,17 @@ var Inputs = []InputSpec{
 	{Name: "auto-inactive", Default: "true", Description: "Mark earlier deployments of the environment inactive on success."},
 	{Name: "deployment-description", Description: "Description of the GitHub deployment."},
 	{Name: "ref", Description: "Git ref of the deployment (default the commit deployed: the pull request's head SHA on pull_request and pull_request_target events, else GITHUB_SHA)."},
+	// Before and after the rollout.
+	{Name: "drift", Default: "warn", Description: "Before a deploy, compare the live objects with the release's last manifest: warn, fail or ignore."},
+	{Name: "force-rollout", Default: "false", Description: "Annotate every pod template with the run, so pods roll even when the template did not change."},
+	{Name: "verify-url", Description: "URL probed after the rollout is ready and before success; a failure is a rollout failure (rolled back)."},
+	{Name: "verify-timeout", Default: "60s", Description: "Time for verify-url to answer verify-successes times in a row."},
+	{Name: "verify-successes", Default: "3", Description: "Consecutive successful probes of verify-url required."},
+	{Name: "verify-status", Default: "200-399", Description: "Accepted status codes of verify-url: codes and ranges, comma-separated (200,204,300-399)."},
+	{Name: "verify-body", Description: "Text the body of verify-url must contain."},
+	{Name: "verify-during-rollout", Default: "false", Description: "Also probe verify-url during the rolling update and count failed requests."},
+	{Name: "verify-max-failures", Default: "0", Description: "Failed probes allowed during the rollout (with verify-during-rollout) before it fails."},
+	{Name: "pr-comment", Default: "false", Description: "diff: post the diff as one pull-request comment per release and environment, updated in place (pull-requests: write)."},
 	// Tasks other than deploy.
 	{Name: "revision", Description: "rollback: the revision to roll back to (default: the previous deployed revision)."},
 	{Name: "keep-history", Default: "false", Description: "uninstall: keep the release's history records (helm uninstall --keep-history)."},

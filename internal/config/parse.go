@@ -48,6 +48,10 @@ type Config struct {
 	Revision int
 	// Uninstall says what the uninstall task removes besides the release.
 	Uninstall UninstallSpec
+	// Verify is the smoke check after the rollout; Change the drift check, forced rollout
+	// and pull-request comment.
+	Verify VerifySpec
+	Change ChangeSpec
 
 	// Cluster is the managed-cluster login (inputs cluster, cluster-server, ... audience).
 	Cluster ClusterSpec
@@ -111,6 +115,8 @@ func ParseWith(getenv func(string) string, readFile func(string) ([]byte, error)
 		CreateNamespace: r.bool("create-namespace"),
 		Revision:        r.revision(task),
 		Uninstall:       r.uninstall(),
+		Verify:          r.verify(),
+		Change:          r.change(),
 		ValuesFiles:     r.valuesFiles(ws),
 		Values:          r.mapping("values"),
 		Set:             r.set(),
@@ -125,7 +131,7 @@ func ParseWith(getenv func(string) string, readFile func(string) ([]byte, error)
 		LockTTL:         r.duration("lock-ttl", MinLockTTL, lockTTLLimit),
 		RecoverPending:  r.bool("recover-pending"),
 	}
-	if task == TaskDeploy {
+	if task == TaskDeploy || task == TaskDiff {
 		c.Chart = r.chart(ws)
 	}
 	kc := r.kubeconfig(ws)

@@ -11,6 +11,7 @@ func TestParseDefaults(t *testing.T) {
 	c := parseOK(t, nil)
 	want := &Config{
 		Task:            TaskDeploy,
+		Change:          ChangeSpec{Drift: "warn"},
 		Release:         "web",
 		Namespace:       "default",
 		Chart:           ChartSpec{Ref: testWorkspace + "/chart", Kind: ChartLocal},

@@ -12,10 +12,11 @@ const (
 	TaskUninstall = "uninstall"
 	TaskRollback  = "rollback"
 	TaskStatus    = "status"
+	TaskDiff      = "diff"
 )
 
 // Tasks lists the task input's values.
-var Tasks = []string{TaskDeploy, TaskUninstall, TaskRollback, TaskStatus}
+var Tasks = []string{TaskDeploy, TaskDiff, TaskUninstall, TaskRollback, TaskStatus}
 
 // UninstallSpec is what the uninstall task removes besides the release.
 type UninstallSpec struct {
@@ -28,15 +29,15 @@ type UninstallSpec struct {
 // Inputs that only some tasks read. An input missing here is read by every task that talks to
 // the cluster (release, namespace, kubeconfig and cluster inputs, github-token, environment).
 var taskInputs = map[string][]string{
-	"chart":                  {TaskDeploy},
-	"version":                {TaskDeploy},
-	"repository":             {TaskDeploy},
-	"repository-username":    {TaskDeploy},
-	"repository-password":    {TaskDeploy},
-	"values-files":           {TaskDeploy},
-	"values":                 {TaskDeploy},
-	"set":                    {TaskDeploy},
-	"secret-values":          {TaskDeploy},
+	"chart":                  {TaskDeploy, TaskDiff},
+	"version":                {TaskDeploy, TaskDiff},
+	"repository":             {TaskDeploy, TaskDiff},
+	"repository-username":    {TaskDeploy, TaskDiff},
+	"repository-password":    {TaskDeploy, TaskDiff},
+	"values-files":           {TaskDeploy, TaskDiff},
+	"values":                 {TaskDeploy, TaskDiff},
+	"set":                    {TaskDeploy, TaskDiff},
+	"secret-values":          {TaskDeploy, TaskDiff},
 	"create-namespace":       {TaskDeploy},
 	"atomic":                 {TaskDeploy, TaskRollback},
 	"wait":                   {TaskDeploy, TaskRollback, TaskUninstall},
@@ -60,6 +61,16 @@ var taskInputs = map[string][]string{
 	"log-containers":         {TaskDeploy, TaskRollback},
 	"log-lines-on-failure":   {TaskDeploy, TaskRollback},
 	"revision":               {TaskRollback},
+	"drift":                  {TaskDeploy},
+	"force-rollout":          {TaskDeploy},
+	"verify-url":             {TaskDeploy, TaskRollback},
+	"verify-timeout":         {TaskDeploy, TaskRollback},
+	"verify-successes":       {TaskDeploy, TaskRollback},
+	"verify-status":          {TaskDeploy, TaskRollback},
+	"verify-body":            {TaskDeploy, TaskRollback},
+	"verify-during-rollout":  {TaskDeploy, TaskRollback},
+	"verify-max-failures":    {TaskDeploy, TaskRollback},
+	"pr-comment":             {TaskDiff},
 	"keep-history":           {TaskUninstall},
 	"delete-pvcs":            {TaskUninstall},
 	"delete-namespace":       {TaskUninstall},

@@ -42,9 +42,9 @@ func TestTaskInputsBad(t *testing.T) {
 		want   []string
 		reason string
 	}{
-		{"unknown task", map[string]string{"task": "destroy"}, []string{"task"}, "deploy, uninstall, rollback, status"},
+		{"unknown task", map[string]string{"task": "destroy"}, []string{"task"}, "deploy, diff, uninstall, rollback, status"},
 		{"deploy without chart", map[string]string{"chart": ""}, []string{"chart"}, "required"},
-		{"chart with uninstall", map[string]string{"task": "uninstall"}, []string{"chart"}, "not used by task uninstall (it is read by task deploy)"},
+		{"chart with uninstall", map[string]string{"task": "uninstall"}, []string{"chart"}, "not used by task uninstall (it is read by task deploy, diff)"},
 		{"values with rollback", map[string]string{"task": "rollback", "chart": "", "values": "a: 1"}, []string{"values"}, "not used by task rollback"},
 		{"secret values redacted", map[string]string{"task": "status", "chart": "", "secret-values": "pw: hunter2"}, []string{"secret-values"}, "not used by task status"},
 		{"revision with deploy", map[string]string{"revision": "2"}, []string{"revision"}, "read by task rollback"},
@@ -82,6 +82,39 @@ func TestTaskInputsTable(t *testing.T) {
 			if !contains(Tasks, task) {
 				t.Errorf("input %s: unknown task %s", name, task)
 			}
+		}
+	}
+}
+
+func TestVerifyAndChangeInputs(t *testing.T) {
+	c := parseOK(t, map[string]string{"verify-url": "https://web.example.com/healthz", "verify-status": "200, 204,300-399",
+		"verify-during-rollout": "true", "verify-max-failures": "2", "drift": "fail", "force-rollout": "true"})
+	if c.Verify.URL == "" || c.Verify.Statuses != "200,204,300-399" || c.Verify.Successes != 3 || !c.Verify.During ||
+		c.Verify.MaxFailures != 2 || c.Change.Drift != "fail" || !c.Change.ForceRollout {
+		t.Fatalf("got %+v %+v", c.Verify, c.Change)
+	}
+	d := parseOK(t, map[string]string{"task": "diff", "pr-comment": "true"})
+	if d.Task != TaskDiff || !d.Change.PRComment || d.Chart.Ref == "" {
+		t.Fatalf("diff: %+v", d)
+	}
+	bad := []struct {
+		vars  map[string]string
+		input string
+	}{
+		{map[string]string{"verify-url": "ftp://x"}, "verify-url"},
+		{map[string]string{"verify-url": "https://x", "verify-status": "2xx"}, "verify-status"},
+		{map[string]string{"verify-url": "https://x", "verify-status": "399-200"}, "verify-status"},
+		{map[string]string{"verify-url": "https://x", "verify-successes": "0"}, "verify-successes"},
+		{map[string]string{"verify-url": "https://x", "verify-timeout": "2h"}, "verify-timeout"},
+		{map[string]string{"drift": "maybe"}, "drift"},
+		{map[string]string{"pr-comment": "true"}, "pr-comment"},
+		{map[string]string{"task": "status", "chart": "", "verify-url": "https://x"}, "verify-url"},
+	}
+	for _, b := range bad {
+		_, err := Parse(env(b.vars))
+		ies := InputErrors(err)
+		if len(ies) == 0 || ies[0].Input != b.input {
+			t.Errorf("%v: err = %v, want input %s", b.vars, err, b.input)
 		}
 	}
 }

@@ -70,6 +70,10 @@ type Options struct {
 	// Waiter, when set, is called instead of Helm's wait, with Run's context: it
 	// alone decides when a wait ends (cancellation included).
 	Waiter Waiter
+	// ForceRollout, when set, is written into the pod template of every Deployment,
+	// StatefulSet and DaemonSet (RolloutAnnotation), so their pods roll even when nothing
+	// else changed. Use a value unique to the run.
+	ForceRollout string
 	// Inspect is called with the rendered manifest (hooks excluded) before
 	// anything is applied.
 	Inspect func(manifest string)

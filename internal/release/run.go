@@ -172,7 +172,7 @@ func (d *Deployer) install(ctx context.Context, o Options, ns string, ch *chart.
 	in.Replace = replace
 	in.Wait = o.Wait
 	in.Timeout = o.Timeout
-	in.PostRenderer = postRenderer(o.Inspect)
+	in.PostRenderer = postRenderers(o)
 	d.cfg.Releases.MaxHistory = o.HistoryMax
 	if o.DryRun {
 		// Client-side dry run: render and validate, store and apply nothing.
@@ -188,7 +188,7 @@ func (d *Deployer) upgrade(ctx context.Context, o Options, ns string, ch *chart.
 	up.CleanupOnFail = o.CleanupOnFail
 	up.Timeout = o.Timeout
 	up.MaxHistory = o.HistoryMax
-	up.PostRenderer = postRenderer(o.Inspect)
+	up.PostRenderer = postRenderers(o)
 	if o.DryRun {
 		up.DryRun, up.DryRunOption = true, "client"
 	}
