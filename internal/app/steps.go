@@ -101,7 +101,7 @@ func (connect) Run(ctx context.Context, s *State) error {
 	if err != nil {
 		return err
 	}
-	v, err := clients.Clientset.Discovery().ServerVersion()
+	version, err := clients.ServerVersion()
 	if err != nil && s.Login != nil && kube.IsUnauthorized(err) {
 		return fmt.Errorf("the Kubernetes API server at %s refused the token of %s (401 Unauthorized): %s",
 			clients.REST.Host, s.Login.Source.Identity(), s.Login.Spec.RefusedHint())
@@ -109,7 +109,7 @@ func (connect) Run(ctx context.Context, s *State) error {
 	if err != nil {
 		return fmt.Errorf("the Kubernetes API server (credentials from %s) does not answer: %w", clients.Source, err)
 	}
-	s.Log.Infof("Kubernetes %s at %s (credentials from %s)", v.GitVersion, clients.REST.Host, clients.Source)
+	s.Log.Infof("Kubernetes %s at %s (credentials from %s)", version, clients.REST.Host, clients.Source)
 	if s.Login != nil {
 		s.Log.Infof("%s", describeLogin(s.Login, s.Now()))
 		if user, groups, err := clients.WhoAmI(ctx); err == nil {

@@ -127,3 +127,13 @@ func (c *Clients) WhoAmI(ctx context.Context) (user string, groups []string, err
 
 // IsUnauthorized tells a 401 from the API server (the credentials were refused).
 func IsUnauthorized(err error) bool { return apierrors.IsUnauthorized(err) }
+
+// ServerVersion asks the API server its version: the first call of a run, which proves the
+// credentials work.
+func (c *Clients) ServerVersion() (string, error) {
+	v, err := c.Clientset.Discovery().ServerVersion()
+	if err != nil {
+		return "", err
+	}
+	return v.GitVersion, nil
+}
