@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -101,7 +102,8 @@ func TestVerifyAndChangeInputs(t *testing.T) {
 		vars  map[string]string
 		input string
 	}{
-		{map[string]string{"verify-url": "ftp://x"}, "verify-url"},
+		{map[string]string{"verify-url": "ftp://u:pw@x/?token=s3cr3t"}, "verify-url"},
+		{map[string]string{"verify-url": "https://x", "verify-timeout": "500ms"}, "verify-timeout"},
 		{map[string]string{"verify-url": "https://x", "verify-status": "2xx"}, "verify-status"},
 		{map[string]string{"verify-url": "https://x", "verify-status": "399-200"}, "verify-status"},
 		{map[string]string{"verify-url": "https://x", "verify-successes": "0"}, "verify-successes"},
@@ -113,6 +115,9 @@ func TestVerifyAndChangeInputs(t *testing.T) {
 	for _, b := range bad {
 		_, err := Parse(env(b.vars))
 		ies := InputErrors(err)
+		if strings.Contains(fmt.Sprint(err), "s3cr3t") || strings.Contains(fmt.Sprint(err), ":pw@") {
+			t.Errorf("%v: the error shows a credential: %v", b.vars, err)
+		}
 		if len(ies) == 0 || ies[0].Input != b.input {
 			t.Errorf("%v: err = %v, want input %s", b.vars, err, b.input)
 		}

@@ -37,9 +37,9 @@ func (r *reader) verify() VerifySpec {
 	}
 	u, err := url.Parse(v.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		r.fail("verify-url", redactURL(v.URL), "must be an http or https URL such as https://web.example.com/healthz")
+		r.fail("verify-url", shownURL(v.URL), "must be an http or https URL such as https://web.example.com/healthz")
 	}
-	v.Timeout = r.positiveDuration("verify-timeout", verifyTimeoutLimit)
+	v.Timeout = r.duration("verify-timeout", time.Second, verifyTimeoutLimit)
 	v.Successes = r.boundedInt("verify-successes", 100, "a hundred successes in a row prove as much as more")
 	if v.Successes < 1 {
 		r.fail("verify-successes", r.str("verify-successes"), "must be at least 1")
@@ -69,4 +69,20 @@ func (r *reader) change() ChangeSpec {
 		ForceRollout: r.bool("force-rollout"),
 		PRComment:    r.bool("pr-comment"),
 	}
+}
+
+// shownURL is a URL as an error may quote it: no user info, no query values.
+func shownURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	shown := u.Scheme + "://" + u.Host + u.Path
+	if u.User != nil {
+		shown = u.Scheme + "://***@" + u.Host + u.Path
+	}
+	if u.RawQuery != "" {
+		shown += "?***"
+	}
+	return shown
 }
