@@ -46,7 +46,9 @@ func Default() Pipeline {
 			acquireLock{},
 			inspect{},
 			recoverPending{},
+			startProbing{},
 			deploy{},
+			smokeCheck{},
 		},
 		Finalizers: []Step{
 			rollBack{},

@@ -14,6 +14,7 @@ import (
 	"github.com/helmdeploy/helm-deploy-action/internal/release"
 	"github.com/helmdeploy/helm-deploy-action/internal/report"
 	"github.com/helmdeploy/helm-deploy-action/internal/rollout"
+	"github.com/helmdeploy/helm-deploy-action/internal/verify"
 )
 
 // Version is stamped at build time.
@@ -65,6 +66,7 @@ type State struct {
 	History            []release.Revision // newest first (status, rollback)
 	Workloads          []kube.Readiness   // status: readiness of the release's workloads
 	Done               []string           // what the task did, for the summary
+	probing            *verify.During     // verify-url probes during the rollout
 
 	Err error
 	// Outcome is decided once, when the steps end and before any finalizer runs (outcome):

@@ -204,6 +204,10 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		Timeout:       c.Timeout,
 		HistoryMax:    c.HistoryMax,
 	}
+	if c.Change.ForceRollout {
+		opts.ForceRollout = rolloutID(s)
+		s.Log.Infof("force-rollout: pod templates are annotated %s=%s, so every workload rolls", release.RolloutAnnotation, opts.ForceRollout)
+	}
 	if s.Lock != nil {
 		// Losing the lock (renewals failing past lock-ttl) stops the deploy.
 		ctx = s.Lock.Context(ctx)
@@ -259,4 +263,11 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		s.Log.Infof("  %s/%s", strings.ToLower(r.Kind), r.Name)
 	}
 	return nil
+}
+
+// rolloutID names this run in the force-rollout annotation: the run, its attempt and the time
+// (a re-run of the same attempt must roll again too).
+func rolloutID(s *State) string {
+	id := s.Getenv("GITHUB_RUN_ID") + "-" + s.Getenv("GITHUB_RUN_ATTEMPT")
+	return strings.TrimPrefix(id+"-"+s.Now().UTC().Format("20060102T150405Z"), "--")
 }

@@ -51,7 +51,9 @@ func Rollback() Pipeline {
 			recoverPending{},
 			planRollback{},
 			prepareGitHub{},
+			startProbing{},
 			rollbackRelease{},
+			smokeCheck{},
 		},
 		Finalizers: []Step{rollBack{}, releaseLock{}, reportGitHub{}, writeOutputs{}, writeSummary{}},
 	}
