@@ -73,6 +73,25 @@ func (s *State) taskSummary(sum *report.Summary) {
 		sum.History = append(sum.History, report.Revision{Revision: h.Revision, Updated: h.Updated, Chart: h.Chart,
 			ChartVersion: h.ChartVersion, AppVersion: h.AppVersion, Status: h.Status, Describe: s.Log.Redact(h.Description)})
 	}
+	if d := s.Diff; d != nil {
+		ds := &report.Diff{Added: d.Added, Removed: d.Removed, Changed: d.Changed, Unchanged: d.Unchanged, Drifted: d.Drifted,
+			Text: s.Log.Redact(d.Text(maxDiffLog))}
+		for _, r := range d.Resources {
+			if r.Diff == "" && r.LiveDiff == "" && r.Conflict == "" && !r.LiveMissing {
+				continue
+			}
+			body := r.Diff
+			if r.LiveDiff != "" {
+				body += "\n# changed by hand since the last deploy (live → this run):\n" + r.LiveDiff
+			}
+			if r.Conflict != "" {
+				body += "\n# " + r.Conflict
+			}
+			ds.Resources = append(ds.Resources, report.DiffResource{Title: s.Log.Redact(r.Title), Status: string(r.Status),
+				Diff: s.Log.Redact(body)})
+		}
+		sum.Diff = ds
+	}
 	for _, w := range s.Workloads {
 		sum.Workloads = append(sum.Workloads, report.Workload{Kind: w.Kind, Name: w.Name, Ready: w.String(),
 			OK: w.Found && w.Ready >= w.Desired})

@@ -46,6 +46,7 @@ func Default() Pipeline {
 			acquireLock{},
 			inspect{},
 			recoverPending{},
+			checkDrift{},
 			startProbing{},
 			deploy{},
 			smokeCheck{},

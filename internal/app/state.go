@@ -8,6 +8,7 @@ import (
 
 	"github.com/helmdeploy/helm-deploy-action/internal/cloud"
 	"github.com/helmdeploy/helm-deploy-action/internal/config"
+	"github.com/helmdeploy/helm-deploy-action/internal/diff"
 	"github.com/helmdeploy/helm-deploy-action/internal/ghdeploy"
 	"github.com/helmdeploy/helm-deploy-action/internal/kube"
 	"github.com/helmdeploy/helm-deploy-action/internal/lock"
@@ -67,6 +68,7 @@ type State struct {
 	Workloads          []kube.Readiness   // status: readiness of the release's workloads
 	Done               []string           // what the task did, for the summary
 	probing            *verify.During     // verify-url probes during the rollout
+	Diff               *diff.Report       // the diff task's comparison
 
 	Err error
 	// Outcome is decided once, when the steps end and before any finalizer runs (outcome):

@@ -186,9 +186,9 @@ type deploy struct{}
 
 func (deploy) String() string { return "Deploy" }
 
-func (deploy) Run(ctx context.Context, s *State) error {
-	c := s.Config
-	opts := release.Options{
+// releaseOptions are Helm's options from the inputs (deploy, and the diff's dry run).
+func releaseOptions(c *config.Config) release.Options {
+	return release.Options{
 		Release:         c.Release,
 		Namespace:       c.Namespace,
 		CreateNamespace: c.CreateNamespace,
@@ -204,6 +204,11 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		Timeout:       c.Timeout,
 		HistoryMax:    c.HistoryMax,
 	}
+}
+
+func (deploy) Run(ctx context.Context, s *State) error {
+	c := s.Config
+	opts := releaseOptions(c)
 	if c.Change.ForceRollout {
 		opts.ForceRollout = rolloutID(s)
 		s.Log.Infof("force-rollout: pod templates are annotated %s=%s, so every workload rolls", release.RolloutAnnotation, opts.ForceRollout)

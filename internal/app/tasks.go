@@ -16,6 +16,8 @@ func ForTask(task string) Pipeline {
 		return Rollback()
 	case config.TaskStatus:
 		return Status()
+	case config.TaskDiff:
+		return Diff()
 	}
 	return Default()
 }
@@ -63,6 +65,15 @@ func Rollback() Pipeline {
 func Status() Pipeline {
 	return Pipeline{
 		Steps:      []Step{readInputs{}, connect{}, inspect{}, releaseStatus{}},
+		Finalizers: []Step{writeOutputs{}, writeSummary{}},
+	}
+}
+
+// Diff changes nothing: it renders the chart with the deploy's inputs and compares it with
+// the release's last manifest and the live objects, and can post the result on the pull request.
+func Diff() Pipeline {
+	return Pipeline{
+		Steps:      []Step{readInputs{}, connect{}, inspect{}, renderDiff{}, commentDiff{}},
 		Finalizers: []Step{writeOutputs{}, writeSummary{}},
 	}
 }

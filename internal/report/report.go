@@ -58,6 +58,7 @@ type Summary struct {
 	Done         []string   // what the task did besides Helm (namespace deleted, deployments inactive, ...)
 	History      []Revision // status (and rollback): the release history, newest first
 	Workloads    []Workload // status: readiness of the release's workloads
+	Diff         *Diff      // diff: the comparison
 }
 
 // Output is one step output, in the order they are written.
@@ -93,7 +94,7 @@ func Outputs(s Summary) []Output {
 		{"recovered", s.Recovered},
 		{"deployment-id", dep},
 		{"environment-url", s.EnvironmentURL},
-	}, taskOutputs(s)...)
+	}, append(taskOutputs(s), diffOutputs(s)...)...)
 }
 
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) }

@@ -58,6 +58,13 @@ func TestMarkdownGolden(t *testing.T) {
 			s.Done = []string{"deleted 2 resources; kept persistentvolumeclaim/data (PVCs are kept unless delete-pvcs: true)",
 				"deleted namespace apps (created by this action for release web)", "marked 2 GitHub deployments of environment pr-7 inactive"}
 		}},
+		{"diff", func(s *Summary) {
+			s.Task, s.RevisionAfter = "diff", 3
+			s.Diff = &Diff{Added: 1, Changed: 1, Unchanged: 3, Drifted: 1, Resources: []DiffResource{
+				{"Deployment/web (namespace apps)", "changed", "--- stored Deployment/web\n+++ desired Deployment/web\n@@ -1 +1 @@\n-replicas: 2\n+replicas: 3"},
+				{"ConfigMap/extra (namespace apps)", "added", "+data: {a: b}\n+``` fence"},
+			}}
+		}},
 		{"rollback", func(s *Summary) {
 			s.Task, s.RevisionAfter, s.RolledBackTo = "rollback", 5, 2
 		}},
@@ -135,5 +142,22 @@ func TestOutputs(t *testing.T) {
 		if (o.Name == "revision" || o.Name == "deployment-id") && o.Value != "" {
 			t.Errorf("%s = %q for nothing stored", o.Name, o.Value)
 		}
+	}
+}
+
+func TestDiffCommentAndOutputs(t *testing.T) {
+	s := base()
+	s.Diff = &Diff{Changed: 2, Text: strings.Repeat("x", 40<<10), Resources: []DiffResource{
+		{"Deployment/a", "changed", strings.Repeat("-a\n+b\n", 100)}, {"Deployment/b", "changed", strings.Repeat("-a\n+b\n", 100)}}}
+	c := DiffComment(s, 700)
+	if !strings.Contains(c, "2 change(s)") || !strings.Contains(c, "Deployment/a") || !strings.Contains(c, "1 more resource(s) not shown") {
+		t.Fatalf("comment:\n%s", c)
+	}
+	got := map[string]string{}
+	for _, o := range Outputs(s) {
+		got[o.Name] = o.Value
+	}
+	if got["changes"] != "2" || len(got["diff"]) > 33<<10 || !strings.Contains(got["diff"], "truncated") {
+		t.Fatalf("changes %q, diff %d bytes", got["changes"], len(got["diff"]))
 	}
 }

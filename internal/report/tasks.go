@@ -70,6 +70,10 @@ func chartOf(r Revision) string {
 
 // renderTask adds the task's own sections: what was done, the history and the workloads.
 func renderTask(b *strings.Builder, s Summary) {
+	if s.Diff != nil {
+		b.WriteString("#### Changes\n\n")
+		renderDiff(b, s.Diff, MaxSummaryBytes/2)
+	}
 	if len(s.Done) > 0 {
 		b.WriteString("#### What was done\n\n")
 		for _, d := range s.Done {
