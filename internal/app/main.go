@@ -14,7 +14,17 @@ import (
 // only ways it reads the environment or prints, so tests run it in-process.
 func Main(ctx context.Context, getenv func(string) string, out io.Writer) int {
 	kube.Quiet()
-	s := &State{Getenv: getenv, Log: NewLog(out, getenv), Start: time.Now(), Now: time.Now}
+	start := time.Now()
+	lines := &lineCounter{w: out}
+	s := &State{Getenv: getenv, Log: NewLog(lines, getenv), Start: start, Now: time.Now}
+	if path := getenv(StatsFileEnv); path != "" {
+		s.apiStats = kube.NewAPIStats(start)
+		defer func() {
+			if err := writeStats(path, s, s.apiStats, lines); err != nil {
+				s.Log.Warningf("%s: %v", StatsFileEnv, err)
+			}
+		}()
+	}
 	err := ForTask(getenv("INPUT_TASK")).Run(ctx, s)
 	if err == nil {
 		return 0

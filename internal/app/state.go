@@ -69,6 +69,7 @@ type State struct {
 	Done               []string           // what the task did, for the summary
 	probing            *verify.During     // verify-url probes during the rollout
 	Diff               *diff.Report       // the diff task's comparison
+	apiStats           *kube.APIStats     // HDA_STATS_FILE: requests counted
 
 	Err error
 	// Outcome is decided once, when the steps end and before any finalizer runs (outcome):

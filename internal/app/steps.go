@@ -93,6 +93,7 @@ func (connect) Run(ctx context.Context, s *State) error {
 		QPS:       50,
 		Burst:     100,
 		UserAgent: "helm-deploy-action/" + Version,
+		Stats:     s.apiStats,
 	}
 	if err := cloudAuth(ctx, s, &opts); err != nil {
 		return err

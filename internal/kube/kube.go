@@ -41,6 +41,9 @@ type Options struct {
 	// in-process token source; it returns an error for a plugin it cannot replace.
 	Plugin func(Plugin) (TokenSource, error)
 
+	// Stats, when set, counts every request (the HDA_STATS_FILE benchmark switch).
+	Stats *APIStats
+
 	QPS       float32
 	Burst     int
 	UserAgent string
@@ -97,6 +100,9 @@ func Load(o Options) (*Clients, error) {
 }
 
 func build(o Options, restCfg *rest.Config, cc clientcmd.ClientConfig, source string, replaced *Plugin) (*Clients, error) {
+	if o.Stats != nil {
+		o.Stats.Wrap(restCfg)
+	}
 	if o.QPS > 0 {
 		restCfg.QPS = o.QPS
 	}
