@@ -79,7 +79,7 @@ func (uninstall) Run(ctx context.Context, s *State) error {
 	left, err := s.Kube.WaitPodsGone(ctx, c.Namespace, "app.kubernetes.io/instance="+c.Release,
 		max(c.Timeout-s.Now().Sub(start), 5*time.Second), func(names []string) {
 			s.Log.Infof("waiting for %d pod(s) to terminate: %s", len(names), strings.Join(names, ", "))
-		})
+		}, func(ev string) { s.Log.Infof("event %s", ev) })
 	switch {
 	case err != nil:
 		s.warn("could not check that the release's pods are gone: %v", err)

@@ -185,13 +185,15 @@ func (c *Clients) DeleteNamespace(ctx context.Context, name string, timeout time
 }
 
 // WaitPodsGone waits until no pod matching selector is left in ns, calling left with the
-// names still there each time the set changes. It returns the pods left at the timeout.
-func (c *Clients) WaitPodsGone(ctx context.Context, ns, selector string, timeout time.Duration, left func([]string)) ([]string, error) {
+// names still there each time the set changes, and event with each new event of those pods
+// (Killing, FailedKillPod, ...) as "pod reason: message". It returns the pods left at the timeout.
+func (c *Clients) WaitPodsGone(ctx context.Context, ns, selector string, timeout time.Duration, left func([]string), event func(string)) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	var last string
+	seen := map[string]bool{}
 	for {
 		l, err := c.Clientset.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
 		if err != nil && ctx.Err() == nil {
@@ -210,10 +212,33 @@ func (c *Clients) WaitPodsGone(ctx context.Context, ns, selector string, timeout
 			last = key
 			left(names)
 		}
+		if event != nil && len(names) > 0 {
+			c.podEvents(ctx, ns, names, seen, event)
+		}
 		select {
 		case <-ctx.Done():
 			return names, nil
 		case <-tick.C:
 		}
+	}
+}
+
+// podEvents reports the events of the given pods not reported yet.
+func (c *Clients) podEvents(ctx context.Context, ns string, pods []string, seen map[string]bool, event func(string)) {
+	l, err := c.Clientset.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=Pod"})
+	if err != nil {
+		return
+	}
+	want := map[string]bool{}
+	for _, p := range pods {
+		want[p] = true
+	}
+	for _, e := range l.Items {
+		key := string(e.UID) + "/" + fmt.Sprint(e.Count)
+		if seen[key] || !want[e.InvolvedObject.Name] {
+			continue
+		}
+		seen[key] = true
+		event(fmt.Sprintf("pod/%s %s %s: %s", e.InvolvedObject.Name, e.Type, e.Reason, e.Message))
 	}
 }
