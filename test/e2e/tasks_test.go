@@ -147,9 +147,16 @@ func TestRollbackToPreviousAndToN(t *testing.T) {
 		v, _ := containerEnv(getDeployment(t, cs, ns, "web"), "web", "MESSAGE")
 		return v
 	}
-	r := runAction(t, taskInputs("rollback", ns, map[string]string{"min-ready-seconds": "0"})).mustSucceed(t)
+	gh := ghfake.Start(t)
+	r := runAction(t, taskInputs("rollback", ns, map[string]string{"min-ready-seconds": "0", "github-token": "e2e-token-5e7a",
+		"environment": "rb-" + ns}), ghEnv(gh)...).mustSucceed(t)
 	if message() != "second" || r.Outputs["revision"] != "4" || r.Outputs["rolled-back-to"] != "2" {
 		t.Fatalf("rollback to previous: MESSAGE %q, outputs %v", message(), r.Outputs)
+	}
+	if deps := gh.Deployments(); len(deps) != 1 || deps[0].Description == nil ||
+		!strings.Contains(*deps[0].Description, "Roll back web to revision 2: chart web-") ||
+		strings.Join(deps[0].States(), ",") != "in_progress,success" {
+		t.Errorf("GitHub deployment of the rollback: %+v", deps)
 	}
 	r = runAction(t, taskInputs("rollback", ns, map[string]string{"revision": "1", "min-ready-seconds": "0"})).mustSucceed(t)
 	if message() != "first" || r.Outputs["revision"] != "5" || r.Outputs["rolled-back-to"] != "1" {
