@@ -70,6 +70,7 @@ func newTracking(s *State) *tracking {
 		Logs:              r.Logs,
 		LogContainers:     r.LogContainers,
 		LogLinesOnFailure: r.LogLinesOnFailure,
+		MaxLogStreams:     r.MaxLogStreams,
 		Out:               s.Log.Writer(),
 		Mask:              s.Log.Redact,
 		Now:               s.Now,
@@ -78,7 +79,9 @@ func newTracking(s *State) *tracking {
 	if m, err := s.Kube.Getter.ToRESTMapper(); err == nil {
 		opts.RESTMapper = m
 	}
-	return &tracking{t: rollout.New(opts)}
+	t := rollout.New(opts)
+	s.trackerStats = t.Stats
+	return &tracking{t: t}
 }
 
 // lint prints rollout-safety warnings for the rendered manifest, before anything is applied.

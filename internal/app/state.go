@@ -70,6 +70,7 @@ type State struct {
 	probing            *verify.During     // verify-url probes during the rollout
 	Diff               *diff.Report       // the diff task's comparison
 	apiStats           *kube.APIStats     // HDA_STATS_FILE: requests counted
+	trackerStats       func() rollout.Stats
 
 	Err error
 	// Outcome is decided once, when the steps end and before any finalizer runs (outcome):

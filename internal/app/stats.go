@@ -57,6 +57,11 @@ func writeStats(path string, s *State, api *kube.APIStats, lines *lineCounter) e
 	if d := api.FirstRequest(); d >= 0 {
 		st.FirstRequestMS = float64(d.Microseconds()) / 1000
 	}
+	if s.trackerStats != nil {
+		ts := s.trackerStats()
+		st.LogStreamsOpened, st.LogStreamsPeak = ts.LogStreamsOpened, ts.LogStreamsPeak
+		st.EventsPrinted, st.EventsSummarised = ts.EventsPrinted, ts.EventsSummarised
+	}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		st.PeakRSSBytes = int64(ru.Maxrss) * 1024 // kilobytes on Linux

@@ -33,6 +33,7 @@ type RolloutSpec struct {
 	Logs              string        // "all", "failed" or "none"
 	LogContainers     []string      // empty: every container
 	LogLinesOnFailure int
+	MaxLogStreams     int // log streams open at once over the release (failing pods always followed)
 }
 
 const maxEnvironmentName = 255
@@ -78,6 +79,7 @@ func (r *reader) rollout() RolloutSpec {
 		MinReady:          r.secondsOrDuration("min-ready-seconds", minReadyLimit),
 		Logs:              r.enum("logs", "all", "failed", "none"),
 		LogLinesOnFailure: r.boundedInt("log-lines-on-failure", MaxLogLinesOnFailure, "read longer logs with kubectl logs or the cluster's logging"),
+		MaxLogStreams:     r.boundedInt("max-log-streams", 500, "each stream is an open request to the API server; failing pods are followed anyway"),
 	}
 	raw := r.str("log-containers")
 	for _, line := range splitLines(raw) {

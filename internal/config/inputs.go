@@ -93,6 +93,7 @@ var Inputs = []InputSpec{
 	{Name: "logs", Default: "all", Description: "Container logs to stream: all, failed or none."},
 	{Name: "log-containers", Description: "Only stream these containers (names, one per line or comma-separated)."},
 	{Name: "log-lines-on-failure", Default: "50", Description: "Last log lines printed for a failed container."},
+	{Name: "max-log-streams", Default: "20", Description: "Pod log streams followed at once over the release (failing pods are always followed)."},
 }
 
 // specByName finds an input spec; it panics on a name missing from Inputs,

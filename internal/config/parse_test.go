@@ -25,7 +25,7 @@ func TestParseDefaults(t *testing.T) {
 		LockTTL:         60 * time.Second,
 		RecoverPending:  true,
 		GitHub:          GitHubSpec{Environment: "web", CreateDeployment: "auto", AutoInactive: true},
-		Rollout:         RolloutSpec{FailuresAllowed: 1, MinReady: 10 * time.Second, Logs: "all", LogLinesOnFailure: 50},
+		Rollout:         RolloutSpec{FailuresAllowed: 1, MinReady: 10 * time.Second, Logs: "all", LogLinesOnFailure: 50, MaxLogStreams: 20},
 		CreateNamespace: false,
 	}
 	if !reflect.DeepEqual(c, want) {

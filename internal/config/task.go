@@ -60,6 +60,7 @@ var taskInputs = map[string][]string{
 	"logs":                   {TaskDeploy, TaskRollback},
 	"log-containers":         {TaskDeploy, TaskRollback},
 	"log-lines-on-failure":   {TaskDeploy, TaskRollback},
+	"max-log-streams":        {TaskDeploy, TaskRollback},
 	"revision":               {TaskRollback},
 	"drift":                  {TaskDeploy},
 	"force-rollout":          {TaskDeploy},

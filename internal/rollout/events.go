@@ -24,15 +24,17 @@ type keptEvent struct {
 	line   string
 }
 
-// eventPrinter prints the new events of the tracked objects and their pods.
+// eventPrinter prints the new events of the tracked objects and their pods,
+// within the budget of events_budget.go.
 type eventPrinter struct {
-	t     *Tracker
-	start time.Time
-	kept  []keptEvent
+	t      *Tracker
+	start  time.Time
+	kept   []keptEvent
+	budget *eventBudget
 }
 
 func newEventPrinter(t *Tracker, start time.Time) *eventPrinter {
-	return &eventPrinter{t: t, start: start}
+	return &eventPrinter{t: t, start: start, budget: newEventBudget(start)}
 }
 
 func eventTime(ev *corev1.Event) time.Time {
@@ -58,7 +60,8 @@ func eventCount(ev *corev1.Event) int32 {
 
 // flush prints events not printed before (deduplicated by event UID and
 // count; the dedup survives across Waits of the same Tracker), Warning ones
-// also as ::warning annotations. It returns a failure when a FailedCreate
+// also as ::warning annotations, or counts them for a summary line when they
+// flood (eventBudget), and prints the summary when it is due. It returns a failure when a FailedCreate
 // event of a controller used up its target's allowance.
 func (e *eventPrinter) flush(watch map[string]*nsWatch, targets []*target, now time.Time) *Verdict {
 	byUID := map[types.UID]*target{}
@@ -110,11 +113,19 @@ func (e *eventPrinter) flush(watch map[string]*nsWatch, targets []*target, now t
 		if n := eventCount(ev); n > 1 {
 			line = fmt.Sprintf("event %s %s %s (x%d, %s ago): %s", obj, ev.Type, ev.Reason, n, age, msg)
 		}
-		e.t.println("%s", line)
-		if ev.Type != corev1.EventTypeWarning {
+		warning := ev.Type == corev1.EventTypeWarning
+		if e.budget.admit(warning, ev.Reason, obj, now) {
+			e.t.println("%s", line)
+			e.t.count(func(s *Stats) { s.EventsPrinted++ })
+			if warning {
+				e.annotate(obj, ev.Reason, eventCount(ev), msg)
+			}
+		} else {
+			e.t.count(func(s *Stats) { s.EventsSummarised++ })
+		}
+		if !warning {
 			continue
 		}
-		e.annotate(obj, ev.Reason, eventCount(ev), msg)
 		e.kept = append(e.kept, keptEvent{target: it.tg.res, line: line})
 		if len(e.kept) > maxKeptWarnings {
 			e.kept = e.kept[1:]
@@ -128,7 +139,17 @@ func (e *eventPrinter) flush(watch map[string]*nsWatch, targets []*target, now t
 			}
 		}
 	}
+	e.printSummary(now, false)
 	return fail
+}
+
+// finish prints the summary of the events held back, at the end of the Wait.
+func (e *eventPrinter) finish(now time.Time) { e.printSummary(now, true) }
+
+func (e *eventPrinter) printSummary(now time.Time, final bool) {
+	for _, line := range e.budget.summary(now, final) {
+		e.t.println("%s", line)
+	}
 }
 
 // MaxWarningAnnotations bounds the ::warning annotations of Kubernetes events per run: GitHub

@@ -27,8 +27,9 @@ const maxLogLine = 64 * 1024
 // the tracker's start time (no replay of older logs), one per container
 // instance: when a container restarts, the new instance is followed again,
 // and the crashed instance's last lines are printed (Previous: true) unless
-// its stream was already shown. At most MaxPodsPerWorkload pods per workload
-// are followed. stop cancels every stream and waits for them.
+// its stream was already shown. Which pods are followed, and how many streams
+// run at once, is decided in logs_budget.go. stop cancels every stream and
+// waits for them.
 type logFollower struct {
 	t      *Tracker
 	ctx    context.Context
@@ -36,19 +37,30 @@ type logFollower struct {
 	wg     sync.WaitGroup
 	start  time.Time
 	only   map[string]bool
+	tails  chan struct{} // bounds the crash dumps read at once (nil: no bound)
 
 	mu      sync.Mutex
 	streams map[string]*stream // by "pod/container#restarts"
+	slots   streamSlots        // follow streams held, under mu
 
+	// Used by the run's goroutine only (observe, note, stop).
 	podsOf    map[string]map[string]bool // target → pods chosen for logs
 	capped    map[string]bool
 	crashSeen map[string]int32 // "pod/container" → restart count handled
+	followed  map[string]bool  // "ns/pod" chosen for logs, over all targets
+	seen      map[string]bool  // "ns/pod" of every tracked pod observed
+	capHit    bool             // MaxLogStreams kept a pod from being followed
+	noted     [2]int           // followed and seen when the cap line was printed
 }
 
 func newLogFollower(ctx context.Context, t *Tracker, start time.Time) *logFollower {
-	l := &logFollower{t: t, start: start, streams: map[string]*stream{},
-		podsOf: map[string]map[string]bool{}, capped: map[string]bool{}, crashSeen: map[string]int32{}}
+	l := &logFollower{t: t, start: start, streams: map[string]*stream{}, slots: newStreamSlots(t.opts.MaxLogStreams),
+		podsOf: map[string]map[string]bool{}, capped: map[string]bool{}, crashSeen: map[string]int32{},
+		followed: map[string]bool{}, seen: map[string]bool{}}
 	l.ctx, l.cancel = context.WithCancel(ctx)
+	if t.opts.MaxLogStreams > 0 {
+		l.tails = make(chan struct{}, t.opts.MaxLogStreams)
+	}
 	if len(t.opts.LogContainers) > 0 {
 		l.only = map[string]bool{}
 		for _, c := range t.opts.LogContainers {
@@ -61,38 +73,7 @@ func newLogFollower(ctx context.Context, t *Tracker, start time.Time) *logFollow
 func (l *logFollower) stop() {
 	l.cancel()
 	l.wg.Wait()
-}
-
-// observe starts streams and crash dumps for the target's current pods.
-func (l *logFollower) observe(tg *target) {
-	if l.t.opts.Logs == LogsNone {
-		return
-	}
-	chosen := l.podsOf[tg.res]
-	if chosen == nil {
-		chosen = map[string]bool{}
-		l.podsOf[tg.res] = chosen
-	}
-	for _, p := range tg.pods {
-		if !chosen[p.Name] {
-			if len(chosen) >= l.t.opts.MaxPodsPerWorkload {
-				if !l.capped[tg.res] {
-					l.capped[tg.res] = true
-					l.t.println("logs: following %d pods of %s at most (max pods per workload); pod %s and later ones are not followed",
-						l.t.opts.MaxPodsPerWorkload, tg.res, p.Name)
-				}
-				continue
-			}
-			chosen[p.Name] = true
-		}
-		statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
-		for _, cs := range statuses {
-			if l.only != nil && !l.only[cs.Name] {
-				continue
-			}
-			l.observeContainer(p, cs)
-		}
-	}
+	l.finalNote()
 }
 
 // stream is the state of following one container instance.
@@ -103,9 +84,13 @@ type stream struct {
 	last     time.Time // timestamp of the last line printed
 	attempts int       // failed opens in a row
 	retryAt  time.Time
+	failing  bool // its pod is failing: the stream may take a healthy one's slot
+
+	cancel context.CancelFunc // of the goroutine following it now
+	done   chan struct{}      // closed when that goroutine has closed its stream
 }
 
-func (l *logFollower) observeContainer(p *corev1.Pod, cs corev1.ContainerStatus) {
+func (l *logFollower) observeContainer(p *corev1.Pod, cs corev1.ContainerStatus, failing bool) {
 	key := p.Name + "/" + cs.Name
 	inst := func(n int32) string { return fmt.Sprintf("%s#%d", key, n) }
 	if last := cs.LastTerminationState.Terminated; cs.RestartCount > 0 && last != nil {
@@ -132,40 +117,71 @@ func (l *logFollower) observeContainer(p *corev1.Pod, cs corev1.ContainerStatus)
 		st = &stream{}
 		l.streams[id] = st
 	}
+	st.failing = failing
 	switch {
 	case st.active, st.attempts >= logAttempts, l.t.opts.Now().Before(st.retryAt):
 		return
 	case st.ended && cs.State.Running == nil:
 		return // the instance has exited and its stream was read to the end
 	}
-	st.active = true
+	victim, ok := l.slots.acquire(st)
+	if !ok {
+		return // every slot is taken; observe tries again on the next evaluation
+	}
+	l.t.count(func(s *Stats) { s.LogStreamsPeak = max(s.LogStreamsPeak, len(l.slots.held)) })
+	var after <-chan struct{}
+	if victim != nil {
+		victim.cancel() // it resumes at its last line once a slot is free
+		after = victim.done
+		l.t.count(func(s *Stats) { s.LogStreamsPreempted++ })
+	}
+	ctx, cancel := context.WithCancel(l.ctx)
+	st.active, st.cancel, st.done = true, cancel, make(chan struct{})
 	l.wg.Add(1)
-	go l.follow(p.Namespace, p.Name, cs.Name, st)
+	go l.follow(ctx, p.Namespace, p.Name, cs.Name, st, after)
 }
 
-// follow streams one container instance's log until it ends or stop. A
-// stream that ends while the container still runs (the API server or a proxy
-// closed it) is opened again by observe; it resumes at the last printed
-// line's timestamp and skips lines printed already.
-func (l *logFollower) follow(ns, pod, container string, st *stream) {
+// follow streams one container instance's log until it ends, its slot is
+// taken by a failing pod's stream, or stop. A stream that ends while the
+// container still runs (the API server or a proxy closed it, or it was
+// preempted) is opened again by observe; it resumes at the last printed line's
+// timestamp and skips lines printed already. after, when set, is the preempted
+// stream whose slot this one took: it is closed before this one opens.
+func (l *logFollower) follow(ctx context.Context, ns, pod, container string, st *stream, after <-chan struct{}) {
 	defer l.wg.Done()
 	l.mu.Lock()
 	since, resumed := l.start, st.opened
 	if !st.last.IsZero() {
 		since = st.last
 	}
+	done, cancel := st.done, st.cancel
 	l.mu.Unlock()
+	defer close(done)
+	defer cancel()
+	if after != nil {
+		select {
+		case <-after:
+		case <-ctx.Done():
+		}
+	}
 	mt := metav1.NewTime(since)
 	opts := &corev1.PodLogOptions{Container: container, Follow: true, Timestamps: true, SinceTime: &mt}
-	rc, err := l.t.opts.Clientset.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(l.ctx)
+	var rc io.ReadCloser
+	err := ctx.Err()
+	if err == nil {
+		rc, err = l.t.logRequest(ctx, ns, pod, opts)
+	}
 	if err != nil {
 		l.mu.Lock()
+		l.slots.release(st)
 		st.active = false
-		st.attempts++
 		st.retryAt = l.t.opts.Now().Add(logRetry)
-		giveUp := st.attempts >= logAttempts
+		if ctx.Err() == nil { // a preempted or stopped stream has not failed
+			st.attempts++
+		}
+		giveUp := st.attempts >= logAttempts && ctx.Err() == nil
 		l.mu.Unlock()
-		if giveUp && l.ctx.Err() == nil {
+		if giveUp {
 			l.t.println("logs: cannot follow %s/%s: %v", pod, container, err)
 		}
 		return
@@ -174,12 +190,13 @@ func (l *logFollower) follow(ns, pod, container string, st *stream) {
 	l.mu.Lock()
 	st.opened, st.attempts = true, 0
 	l.mu.Unlock()
+	l.t.count(func(s *Stats) { s.LogStreamsOpened++ })
 	prefix := pod + "/" + container + " | "
 	_ = eachLine(rc, func(line string) {
 		ts, msg, ok := splitTimestamp(line)
 		if !ok {
 			if !resumed { // without a timestamp a resumed line cannot be deduplicated
-				l.t.println("%s%s", prefix, line)
+				l.printLine(prefix, line)
 			}
 			return
 		}
@@ -190,10 +207,11 @@ func (l *logFollower) follow(ns, pod, container string, st *stream) {
 		}
 		l.mu.Unlock()
 		if !dup {
-			l.t.println("%s%s", prefix, msg)
+			l.printLine(prefix, msg)
 		}
 	})
 	l.mu.Lock()
+	l.slots.release(st)
 	st.active, st.ended = false, true
 	st.retryAt = l.t.opts.Now().Add(logRetry)
 	l.mu.Unlock()
@@ -231,20 +249,10 @@ func eachLine(r io.Reader, fn func(string)) error {
 	}
 }
 
-// printPrevious prints the last lines of a crashed container instance.
-func (l *logFollower) printPrevious(ns, pod, container string, restarts int32, last *corev1.ContainerStateTerminated) {
-	defer l.wg.Done()
-	lines, err := tailLogs(l.ctx, l.t, ns, pod, container, true)
-	if err != nil {
-		if l.ctx.Err() == nil {
-			l.t.println("logs: %s/%s crashed (%s) but its previous logs could not be read: %v", pod, container, terminatedMessage(last), err)
-		}
-		return
-	}
-	l.t.println("logs: %s/%s crashed (%s, restart %d); its last %d lines:", pod, container, terminatedMessage(last), restarts, len(lines))
-	for _, line := range lines {
-		l.t.println("%s/%s | %s", pod, container, line)
-	}
+// printLine prints one container log line.
+func (l *logFollower) printLine(prefix, line string) {
+	l.t.println("%s%s", prefix, line)
+	l.t.count(func(s *Stats) { s.LogLinesPrinted++ })
 }
 
 // tailLogs reads the last LogLinesOnFailure lines of a container (of its
@@ -254,7 +262,7 @@ func tailLogs(ctx context.Context, t *Tracker, ns, pod, container string, previo
 	defer cancel()
 	n := int64(t.opts.LogLinesOnFailure)
 	opts := &corev1.PodLogOptions{Container: container, Previous: previous, TailLines: &n}
-	rc, err := t.opts.Clientset.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(ctx)
+	rc, err := t.logRequest(ctx, ns, pod, opts)
 	if err != nil {
 		return nil, fmt.Errorf("logs of %s/%s: %w", pod, container, err)
 	}
@@ -267,4 +275,12 @@ func tailLogs(ctx context.Context, t *Tracker, ns, pod, container string, previo
 		}
 	})
 	return lines, err
+}
+
+// logRequest opens a container log request: a follow stream or a one-shot tail.
+func (t *Tracker) logRequest(ctx context.Context, ns, pod string, o *corev1.PodLogOptions) (io.ReadCloser, error) {
+	if t.openLogs != nil {
+		return t.openLogs(ctx, ns, pod, o)
+	}
+	return t.opts.Clientset.CoreV1().Pods(ns).GetLogs(pod, o).Stream(ctx)
 }

@@ -87,6 +87,7 @@ func (r *run) run(parent context.Context, timeout time.Duration) error {
 	r.logs = newLogFollower(ctx, r.t, r.start)
 	defer r.logs.stop()
 	r.events = newEventPrinter(r.t, r.start)
+	defer func() { r.events.finish(r.t.opts.Now()) }()
 
 	ended := func() error {
 		if parent.Err() != nil {
@@ -150,6 +151,7 @@ func (r *run) evaluate() (bool, error) {
 			allReady = false
 		}
 	}
+	r.logs.note()
 	if fail := r.events.flush(r.watch, r.targets, now); fail != nil {
 		return true, r.failure(*fail)
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
@@ -28,6 +29,7 @@ const (
 const (
 	DefaultLogLinesOnFailure  = 50
 	DefaultMaxPodsPerWorkload = 5
+	DefaultMaxLogStreams      = 20
 	DefaultProgressEvery      = 5 * time.Second
 )
 
@@ -63,9 +65,15 @@ type Options struct {
 	// MaxPodsPerWorkload bounds the pods whose logs are followed per workload
 	// (0: DefaultMaxPodsPerWorkload).
 	MaxPodsPerWorkload int
-	Out                io.Writer
-	Mask               func(string) string
-	Now                func() time.Time
+	// MaxLogStreams bounds the log streams followed at once over the whole release, and the
+	// pods chosen for logs (0: DefaultMaxLogStreams; negative: no limit beyond
+	// MaxPodsPerWorkload). Failing pods are followed above both limits: a failing container's
+	// stream takes the slot of a healthy one, which resumes later without losing lines (see
+	// logs_budget.go).
+	MaxLogStreams int
+	Out           io.Writer
+	Mask          func(string) string
+	Now           func() time.Time
 	// ProgressEvery is the minimum interval between progress prints
 	// (0: DefaultProgressEvery; negative: print every change).
 	ProgressEvery time.Duration
@@ -103,6 +111,11 @@ type Tracker struct {
 
 	repMu  sync.Mutex
 	report Report
+
+	statsMu sync.Mutex
+	stats   Stats
+	// openLogs, when set, replaces the clientset's log requests (tests hold streams open).
+	openLogs func(ctx context.Context, ns, pod string, o *corev1.PodLogOptions) (io.ReadCloser, error)
 }
 
 // New returns a tracker with defaults filled in.
@@ -115,6 +128,9 @@ func New(o Options) *Tracker {
 	}
 	if o.MaxPodsPerWorkload <= 0 {
 		o.MaxPodsPerWorkload = DefaultMaxPodsPerWorkload
+	}
+	if o.MaxLogStreams == 0 {
+		o.MaxLogStreams = DefaultMaxLogStreams
 	}
 	if o.ProgressEvery == 0 {
 		o.ProgressEvery = DefaultProgressEvery
@@ -161,9 +177,11 @@ func (t *Tracker) write(s string, isCommand bool) {
 		b.WriteString(safetext.Lines(s))
 		b.WriteByte('\n')
 	}
+	out := b.String()
+	t.count(func(s *Stats) { s.LinesPrinted += strings.Count(out, "\n") })
 	t.outMu.Lock()
 	defer t.outMu.Unlock()
-	_, _ = io.WriteString(t.opts.Out, b.String())
+	_, _ = io.WriteString(t.opts.Out, out)
 }
 
 // eventSeen reports whether an event key was handled before and marks it.
