@@ -92,11 +92,7 @@ func run(kubeconfig, binary string, rounds int, readyDelay string, queue int, ou
 	}
 	defer watch.stop()
 
-	defaults, err := actionDefaults(root)
-	if err != nil {
-		return err
-	}
-	r := &runner{binary: binary, root: root, kubeconfig: kubeconfig, tmp: tmp, defaults: defaults}
+	r := &runner{binary: binary, root: root, kubeconfig: kubeconfig, tmp: tmp}
 	inputs := func(msg, extra string) map[string]string {
 		return map[string]string{
 			"release": "bench", "namespace": ns, "chart": "examples/charts/web",
@@ -132,7 +128,7 @@ func run(kubeconfig, binary string, rounds int, readyDelay string, queue int, ou
 			}
 			st.add(d)
 		}
-		wall.add(p.ended.Sub(p.started))
+		wall.add(p.Ended.Sub(p.Started))
 	}
 
 	toHold := &stats{name: "hand-off (log): holder's Release lock step starts → waiter holds the Lease"}

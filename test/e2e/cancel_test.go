@@ -57,7 +57,7 @@ func TestCancelAtEachStage(t *testing.T) {
 				})
 				p := startAction(t, st.name, in, "GITHUB_API_URL="+fake.URL, "GITHUB_SERVER_URL="+fake.URL)
 				if _, err := p.waitLine(st.waitFor, 2*time.Minute); err != nil {
-					t.Fatalf("%v\n%s", err, p.stdout)
+					t.Fatalf("%v\n%s", err, p.Stdout)
 				}
 				if gh == "502" {
 					fake.FailNext(opStatus, 502, nil, "", 1000)
@@ -68,7 +68,7 @@ func TestCancelAtEachStage(t *testing.T) {
 				}
 				sent := p.signal(t, syscall.SIGINT)
 				r := p.result(t, time.Minute)
-				took := p.ended.Sub(sent)
+				took := p.Ended.Sub(sent)
 				t.Logf("reliability | cancel while %s, GitHub %s | exit %d, %.2fs after SIGINT", st.name, gh, r.ExitCode, took.Seconds())
 				if took > cancelExitBound {
 					t.Errorf("exited %.1fs after SIGINT, want within %s", took.Seconds(), cancelExitBound)

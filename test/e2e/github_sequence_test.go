@@ -51,13 +51,13 @@ func TestGitHubStatusSequence(t *testing.T) {
 			switch {
 			case tc.holdLock:
 				if _, err := p.waitLine("is being deployed by", 30*time.Second); err != nil {
-					t.Fatalf("the run did not report waiting for the lock: %v\n%s", err, p.stdout)
+					t.Fatalf("the run did not report waiting for the lock: %v\n%s", err, p.Stdout)
 				}
 				time.Sleep(500 * time.Millisecond)
 				holder.release(t)
 			case tc.cancel:
 				if _, err := p.waitLine("::group::Deploy", 30*time.Second); err != nil {
-					t.Fatalf("the deploy did not start: %v\n%s", err, p.stdout)
+					t.Fatalf("the deploy did not start: %v\n%s", err, p.Stdout)
 				}
 				time.Sleep(2 * time.Second) // Helm applied, the slow pods are not ready
 				p.signal(t, syscall.SIGINT)

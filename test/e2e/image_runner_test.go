@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helmdeploy/helm-deploy-action/internal/actionrun"
 	"github.com/helmdeploy/helm-deploy-action/internal/linelog"
 )
 
@@ -191,14 +192,12 @@ func startImage(t *testing.T, name string, d *runnerDirs, inputs map[string]stri
 	args = append(args, h.image)
 
 	p := &proc{
-		name:        name,
-		stdout:      linelog.New(),
+		Proc:        &actionrun.Proc{Name: name, Stdout: linelog.New()},
 		outFile:     filepath.Join(d.fileCommands, outName),
 		summaryFile: filepath.Join(d.fileCommands, sumName),
-		done:        make(chan struct{}),
 	}
-	p.cmd = exec.Command("docker", args...)
-	p.cmd.Env = cliEnv
+	p.Cmd = exec.Command("docker", args...)
+	p.Cmd.Env = cliEnv
 	// The runner's SIGKILL leaves a container running; a test must not.
 	p.launch(t, func() { _ = exec.Command("docker", "rm", "-f", container).Run() })
 	return p
@@ -216,10 +215,10 @@ func (p *proc) cancelLikeRunner(t *testing.T) time.Time {
 			sig   syscall.Signal
 		}{{runnerSigtermAfter, syscall.SIGTERM}, {runnerSigkillAfter, syscall.SIGKILL}} {
 			select {
-			case <-p.done:
+			case <-p.Done:
 				return
 			case <-time.After(step.after):
-				_ = p.cmd.Process.Signal(step.sig)
+				_ = p.Cmd.Process.Signal(step.sig)
 			}
 		}
 	}()
@@ -233,5 +232,5 @@ func (p *proc) firstLineAfter(t *testing.T) time.Duration {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ln.At.Sub(p.started)
+	return ln.At.Sub(p.Started)
 }

@@ -189,7 +189,7 @@ func TestImageCancelDuringRollout(t *testing.T) {
 	waitRevisionStatus(t, cs, ns, "web", "pending-upgrade", 2*time.Minute, p)
 	sent := p.cancelLikeRunner(t)
 	r := p.result(t, time.Minute)
-	took := p.ended.Sub(sent)
+	took := p.Ended.Sub(sent)
 	t.Logf("image: exited %.2fs after SIGINT", took.Seconds())
 	if took >= runnerSigtermAfter {
 		t.Errorf("the container exited %.1fs after SIGINT, not before the runner's SIGTERM at 7.5s", took.Seconds())

@@ -29,7 +29,7 @@ func TestLockSignalWhileQueued(t *testing.T) {
 			}
 			sent := p.signal(t, sig)
 			r := p.result(t, 30*time.Second)
-			if took := p.ended.Sub(sent); took > 2*time.Second {
+			if took := p.Ended.Sub(sent); took > 2*time.Second {
 				t.Errorf("a queued run exited %.1fs after %s, want at once (< 2s)", took.Seconds(), sig)
 			}
 			if r.ExitCode == 0 {
@@ -72,7 +72,7 @@ func TestLockLostMidDeployStopsTheDeploy(t *testing.T) {
 	stolen := time.Now()
 	r := p.result(t, time.Minute)
 	// Renewals run every lock-ttl/3 (2s); the deploy then gets the cancel grace to roll back.
-	if took := p.ended.Sub(stolen); took > 12*time.Second {
+	if took := p.Ended.Sub(stolen); took > 12*time.Second {
 		t.Errorf("the run kept going %.1fs after losing its lock", took.Seconds())
 	}
 	if r.ExitCode == 0 {

@@ -3,78 +3,47 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/helmdeploy/helm-deploy-action/internal/actionrun"
 	"github.com/helmdeploy/helm-deploy-action/internal/linelog"
 )
 
-// proc is an action process started in the background.
+// proc is an action process started in the background: the shared runner harness
+// (internal/actionrun) plus where its outputs and summary go.
 type proc struct {
-	name                 string
-	cmd                  *exec.Cmd
-	stdout               *linelog.Log
-	stderr               bytes.Buffer
+	*actionrun.Proc
 	outFile, summaryFile string
-	started              time.Time
-	done                 chan struct{} // closed when the process has exited
-	ended                time.Time
-	waitErr              error
 }
 
 // startAction starts the action in the background like runAction runs it; env entries
 // ("K=V") are added last and win. The process is killed at cleanup if still running.
 func startAction(t *testing.T, name string, inputs map[string]string, env ...string) *proc {
 	t.Helper()
-	dir := t.TempDir()
-	p := &proc{
-		name:        name,
-		stdout:      linelog.New(),
-		outFile:     filepath.Join(dir, "github_output"),
-		summaryFile: filepath.Join(dir, "step_summary"),
-		done:        make(chan struct{}),
+	j := actionrun.Job{Root: h.repoRoot, Dir: t.TempDir()}
+	ap, err := actionrun.Start(name, h.binary, j, withKubeconfig(inputs), env...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, f := range []string{p.outFile, p.summaryFile} {
-		if err := os.WriteFile(f, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p.cmd = exec.Command(h.binary)
-	p.cmd.Dir = h.repoRoot
-	p.cmd.Env = append(runnerEnv(t, dir, inputs), env...)
-	p.launch(t, nil)
-	return p
+	t.Cleanup(ap.Kill)
+	return &proc{Proc: ap, outFile: j.OutputFile(), summaryFile: j.SummaryFile()}
 }
 
-// launch starts p.cmd with its output captured and a goroutine that records its end; at
-// cleanup a process still running is killed, then after runs (if set).
+// launch starts p.Cmd (a docker run) with its output captured; at cleanup a process still
+// running is killed, then after runs (if set).
 func (p *proc) launch(t *testing.T, after func()) {
 	t.Helper()
-	p.cmd.Stdout, p.cmd.Stderr = p.stdout, &p.stderr
-	p.started = time.Now()
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", p.name, err)
+	p.Cmd.Stdout, p.Cmd.Stderr = p.Stdout, &p.Stderr
+	if err := p.Launch(); err != nil {
+		t.Fatal(err)
 	}
-	go func() {
-		p.waitErr = p.cmd.Wait()
-		p.ended = time.Now()
-		close(p.done)
-	}()
 	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
+		p.Kill()
 		if after != nil {
 			after()
 		}
@@ -85,43 +54,26 @@ func (p *proc) launch(t *testing.T, after func()) {
 func (p *proc) waitLine(sub string, timeout time.Duration) (linelog.Line, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	ln, err := p.stdout.Wait(ctx, sub, p.done)
-	switch {
-	case errors.Is(err, linelog.ErrExited):
-		return ln, fmt.Errorf("%s exited without printing %q", p.name, sub)
-	case err != nil:
-		return ln, fmt.Errorf("%s printed no %q within %s", p.name, sub, timeout)
+	ln, err := p.WaitLine(ctx, sub)
+	if err != nil && ctx.Err() != nil {
+		return ln, fmt.Errorf("%s printed no %q within %s", p.Name, sub, timeout)
 	}
-	return ln, nil
+	return ln, err
 }
 
 // signal sends sig to the process.
 func (p *proc) signal(t *testing.T, sig syscall.Signal) time.Time {
 	t.Helper()
-	at := time.Now()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatalf("signal %s to %s: %v", sig, p.name, err)
+	at, err := p.Signal(sig)
+	if err != nil {
+		t.Fatalf("signal %s to %s: %v", sig, p.Name, err)
 	}
 	return at
 }
 
 // exitCode waits for the process (up to timeout) and returns its exit code, -1 when it was
 // killed by a signal.
-func (p *proc) exitCode(timeout time.Duration) (int, error) {
-	select {
-	case <-p.done:
-	case <-time.After(timeout):
-		return 0, fmt.Errorf("%s still running after %s", p.name, timeout)
-	}
-	var exit *exec.ExitError
-	switch {
-	case p.waitErr == nil:
-		return 0, nil
-	case errors.As(p.waitErr, &exit):
-		return exit.ExitCode(), nil
-	}
-	return 0, p.waitErr
-}
+func (p *proc) exitCode(timeout time.Duration) (int, error) { return p.ExitCode(timeout) }
 
 // result waits for the process and reads what it left, like runAction. Call it from the test
 // goroutine only (it may call t.Fatal).
@@ -131,22 +83,22 @@ func (p *proc) result(t *testing.T, timeout time.Duration) result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := result{ExitCode: code, Stdout: p.stdout.String(), Stderr: p.stderr.String(), Duration: p.ended.Sub(p.started)}
+	res := result{ExitCode: code, Stdout: p.Stdout.String(), Stderr: p.Stderr.String(), Duration: p.Ended.Sub(p.Started)}
 	out, err := os.ReadFile(p.outFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Outputs, err = parseOutputs(string(out)); err != nil {
-		t.Fatalf("%s GITHUB_OUTPUT: %v\n%s", p.name, err, out)
+		t.Fatalf("%s GITHUB_OUTPUT: %v\n%s", p.Name, err, out)
 	}
 	sum, err := os.ReadFile(p.summaryFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Summary = string(sum)
-	t.Logf("%s exited %d after %.1fs", p.name, code, res.Duration.Seconds())
+	t.Logf("%s exited %d after %.1fs", p.Name, code, res.Duration.Seconds())
 	if testing.Verbose() {
-		t.Logf("%s stdout:\n%s\nstderr:\n%s", p.name, res.Stdout, res.Stderr)
+		t.Logf("%s stdout:\n%s\nstderr:\n%s", p.Name, res.Stdout, res.Stderr)
 	}
 	return res
 }

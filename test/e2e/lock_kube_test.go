@@ -26,8 +26,8 @@ func waitRevisionStatus(t *testing.T, cs kubernetes.Interface, ns, rel, status s
 			}
 		}
 		select {
-		case <-p.done:
-			t.Fatalf("%s exited before the release was %s:\n%s\n%s", p.name, status, p.stdout.String(), p.stderr.String())
+		case <-p.Done:
+			t.Fatalf("%s exited before the release was %s:\n%s\n%s", p.Name, status, p.Stdout.String(), p.Stderr.String())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

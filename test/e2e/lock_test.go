@@ -64,24 +64,24 @@ func TestLockQueueTenConcurrentRuns(t *testing.T) {
 	for _, p := range procs {
 		r := p.result(t, 10*time.Minute)
 		if r.ExitCode != 0 {
-			t.Errorf("%s exited %d:\n%s\n%s", p.name, r.ExitCode, r.Stdout, r.Stderr)
+			t.Errorf("%s exited %d:\n%s\n%s", p.Name, r.ExitCode, r.Stdout, r.Stderr)
 			continue
 		}
 		if strings.Contains(r.Stdout+r.Stderr, helmBusy) {
-			t.Errorf("%s hit Helm's concurrent-operation error:\n%s", p.name, r.Stdout)
+			t.Errorf("%s hit Helm's concurrent-operation error:\n%s", p.Name, r.Stdout)
 		}
 		if w, err := strconv.ParseFloat(r.Outputs["lock-wait-seconds"], 64); err != nil {
-			t.Errorf("%s: lock-wait-seconds %q: %v", p.name, r.Outputs["lock-wait-seconds"], err)
+			t.Errorf("%s: lock-wait-seconds %q: %v", p.Name, r.Outputs["lock-wait-seconds"], err)
 		} else if w > 0 {
 			waited++
 		}
 		got, err1 := p.waitLine("holding Lease", 0)
 		rl, err2 := p.waitLine("::group::Release lock", 0)
 		if err1 != nil || err2 != nil {
-			t.Errorf("%s: %v %v", p.name, err1, err2)
+			t.Errorf("%s: %v %v", p.Name, err1, err2)
 			continue
 		}
-		held = append(held, interval{p.name, got.At, rl.At})
+		held = append(held, interval{p.Name, got.At, rl.At})
 	}
 	if t.Failed() {
 		t.FailNow()
@@ -161,7 +161,7 @@ func TestLockSIGINTMidRollout(t *testing.T) {
 			time.Sleep(time.Second) // let the rollout wait start
 			sent := p.signal(t, syscall.SIGINT)
 			r := p.result(t, 30*time.Second)
-			took := p.ended.Sub(sent)
+			took := p.Ended.Sub(sent)
 			t.Logf("exited %d %.2fs after SIGINT", r.ExitCode, took.Seconds())
 			if took > 7*time.Second {
 				t.Errorf("exited %.1fs after SIGINT, want within 7s", took.Seconds())

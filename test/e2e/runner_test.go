@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/actionrun"
 )
 
 // runLimit bounds one run of the action: healthy deploys take seconds and failing ones set a
@@ -161,47 +163,28 @@ func parseOutputs(s string) (map[string]string, error) {
 	return out, sc.Err()
 }
 
-// runnerEnv is the environment the GitHub runner gives a container action, with every input
-// of action.yml set (given value or default) and the test cluster's kubeconfig.
+// withKubeconfig gives the test cluster's kubeconfig as the kubeconfig input unless the
+// inputs name another way to reach a cluster.
+func withKubeconfig(inputs map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range inputs {
+		out[k] = v
+	}
+	_, path := inputs["kubeconfig-path"]
+	if _, given := inputs["kubeconfig"]; !given && !path {
+		out["kubeconfig"] = string(h.kubeconfig)
+	}
+	return out
+}
+
+// runnerEnv is the environment the GitHub runner gives a container action (internal/actionrun),
+// with every input of action.yml set (given value or default) and the test cluster's kubeconfig.
+// Its files (github_output, step_summary) are in dir.
 func runnerEnv(t *testing.T, dir string, inputs map[string]string) []string {
 	t.Helper()
-	all := actionInputs(t)
-	if _, ok := inputs["kubeconfig-path"]; !ok && all["kubeconfig"] == "" {
-		all["kubeconfig"] = string(h.kubeconfig)
+	env, err := actionrun.Env(actionrun.Job{Root: h.repoRoot, Dir: dir}, withKubeconfig(inputs))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for k, v := range inputs {
-		if _, declared := all[k]; !declared {
-			t.Fatalf("input %q is not declared in action.yml", k)
-		}
-		all[k] = v
-	}
-	vars := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + filepath.Join(dir, "home"),
-		"TMPDIR=" + dir,
-		"GITHUB_ACTIONS=true",
-		"CI=true",
-		"GITHUB_OUTPUT=" + filepath.Join(dir, "github_output"),
-		"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "step_summary"),
-		"GITHUB_WORKSPACE=" + h.repoRoot,
-		"GITHUB_REPOSITORY=helmdeploy/helm-deploy-action",
-		"GITHUB_REPOSITORY_OWNER=helmdeploy",
-		"GITHUB_RUN_ID=4242",
-		"GITHUB_RUN_NUMBER=7",
-		"GITHUB_RUN_ATTEMPT=1",
-		"GITHUB_SERVER_URL=http://127.0.0.1:9",
-		"GITHUB_API_URL=http://127.0.0.1:9/api/v3",
-		"GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
-		"GITHUB_REF=refs/heads/main",
-		"GITHUB_REF_NAME=main",
-		"GITHUB_JOB=deploy",
-		"GITHUB_WORKFLOW=e2e",
-		"GITHUB_EVENT_NAME=push",
-		"GITHUB_ACTOR=e2e",
-		"RUNNER_TEMP=" + dir,
-	}
-	for k, v := range all {
-		vars = append(vars, "INPUT_"+strings.ToUpper(k)+"="+v)
-	}
-	return vars
+	return env
 }

@@ -123,7 +123,7 @@ func TestUninstallWaitsForARunningDeploy(t *testing.T) {
 	}
 	un := startAction(t, "uninstall", taskInputs("uninstall", ns, nil))
 	if _, err := un.waitLine("is being deployed by", 30*time.Second); err != nil {
-		t.Fatalf("the uninstall did not queue behind the deploy: %v\n%s", err, un.stdout)
+		t.Fatalf("the uninstall did not queue behind the deploy: %v\n%s", err, un.Stdout)
 	}
 	deploy.result(t, 2*time.Minute).mustSucceed(t)
 	r := un.result(t, 2*time.Minute).mustSucceed(t)
