@@ -4,12 +4,8 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,60 +58,13 @@ func actionInputs(t *testing.T) map[string]string {
 	return in
 }
 
-// runAction runs the compiled action like the runner runs a container action. inputs are
-// given by their action.yml names; the kubeconfig input defaults to the test cluster's
-// kubeconfig content. env entries ("K=V") are added last and win.
+// runAction runs the compiled action like the runner runs a container action (the shared
+// harness internal/actionrun) and waits for it, at most runLimit. inputs are given by their
+// action.yml names; the kubeconfig input defaults to the test cluster's kubeconfig content. env
+// entries ("K=V") are added last and win.
 func runAction(t *testing.T, inputs map[string]string, env ...string) result {
 	t.Helper()
-	dir := t.TempDir()
-	outFile := filepath.Join(dir, "github_output")
-	summaryFile := filepath.Join(dir, "step_summary")
-	for _, f := range []string{outFile, summaryFile} {
-		if err := os.WriteFile(f, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// runnerEnv names the output files github_output and step_summary.
-	vars := runnerEnv(t, dir, inputs)
-	vars = append(vars, env...)
-
-	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, h.binary)
-	cmd.Dir = h.repoRoot
-	cmd.Env = vars
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	res := result{Stdout: stdout.String(), Stderr: stderr.String(), Duration: time.Since(start)}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		res.ExitCode = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("run the action: %v", err)
-	}
-	if ctx.Err() != nil {
-		t.Errorf("the action did not finish within %s and was killed\nstdout:\n%s\nstderr:\n%s", runLimit, res.Stdout, res.Stderr)
-	}
-	t.Logf("action exited %d after %.1fs", res.ExitCode, res.Duration.Seconds())
-	out, err := os.ReadFile(outFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Outputs, err = parseOutputs(string(out)); err != nil {
-		t.Fatalf("GITHUB_OUTPUT: %v\n%s", err, out)
-	}
-	sum, err := os.ReadFile(summaryFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Summary = string(sum)
-	if t.Failed() || testing.Verbose() {
-		t.Logf("stdout:\n%s\nstderr:\n%s", res.Stdout, res.Stderr)
-	}
-	return res
+	return startAction(t, "action", inputs, env...).result(t, runLimit)
 }
 
 // mustSucceed fails the test when the run did not exit 0, showing its output.
