@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/cloud/tlsfake"
 )
 
 // DefaultSubject is the sub claim of a push to main.
@@ -55,15 +57,7 @@ type Fake struct {
 }
 
 // Start starts a fake for a test and stops it at cleanup.
-func Start(t testing.TB, o Options) *Fake {
-	t.Helper()
-	f, err := New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Close)
-	return f
-}
+func Start(t testing.TB, o Options) *Fake { return tlsfake.ForTest(t, New, o) }
 
 // New starts a fake on 127.0.0.1.
 func New(o Options) (*Fake, error) {

@@ -8,10 +8,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
+	"github.com/helmdeploy/helm-deploy-action/internal/cloud/tlsfake"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -86,7 +85,7 @@ type Fake struct {
 	ARMEndpoint   string // URL: give to aks.Options.ARMEndpoint
 
 	o      Options
-	srv    *httptest.Server
+	srv    *tlsfake.Server
 	mu     sync.Mutex
 	calls  map[string]int
 	tokens map[string]TokenInfo
@@ -106,53 +105,27 @@ func New(o Options) (*Fake, error) {
 		o.Now = time.Now
 	}
 	f := &Fake{o: o, calls: map[string]int{}, tokens: map[string]TokenInfo{}}
-	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
-	if o.TLSCert != nil {
-		f.srv.TLS = &tls.Config{Certificates: []tls.Certificate{*o.TLSCert}}
+	srv, err := tlsfake.Start(http.HandlerFunc(f.serve), o.TLSCert)
+	if err != nil {
+		return nil, err
 	}
-	f.srv.StartTLS()
-	f.URL = f.srv.URL
+	f.srv, f.URL = srv, srv.URL()
 	f.AuthorityHost = f.URL + "/"
 	f.ARMEndpoint = f.URL
 	return f, nil
 }
 
 // Start starts a fake closed by t.Cleanup.
-func Start(t testing.TB, o Options) *Fake {
-	t.Helper()
-	f, err := New(o)
-	if err != nil {
-		t.Fatalf("aksfake: %v", err)
-	}
-	t.Cleanup(f.Close)
-	return f
-}
+func Start(t testing.TB, o Options) *Fake { return tlsfake.ForTest(t, New, o) }
 
 // Close stops the server.
 func (f *Fake) Close() { f.srv.Close() }
 
 // Client returns an *http.Client trusting the fake's certificate.
-func (f *Fake) Client() *http.Client {
-	pool := x509.NewCertPool()
-	pool.AddCert(f.cert())
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
-}
+func (f *Fake) Client() *http.Client { return f.srv.Client() }
 
 // CertPEM returns the serving certificate as PEM.
-func (f *Fake) CertPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.cert().Raw})
-}
-
-func (f *Fake) cert() *x509.Certificate {
-	if f.srv.TLS != nil && len(f.srv.TLS.Certificates) > 0 && len(f.srv.TLS.Certificates[0].Certificate) > 0 {
-		if c, err := x509.ParseCertificate(f.srv.TLS.Certificates[0].Certificate[0]); err == nil {
-			return c
-		}
-	}
-	return f.srv.Certificate()
-}
+func (f *Fake) CertPEM() []byte { return f.srv.CertPEM() }
 
 // Calls returns how many requests an endpoint (Endpoint* constants) received.
 func (f *Fake) Calls(endpoint string) int {

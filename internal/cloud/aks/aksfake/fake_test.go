@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"math/big"
 	"net"
 	"net/http"
@@ -119,7 +120,9 @@ func TestCustomTLSCert(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := Start(t, Options{TLSCert: &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}})
-	if !strings.Contains(string(f.CertPEM()), "BEGIN CERTIFICATE") || f.cert().Subject.CommonName != "other-ca-leaf" {
+	blk, _ := pem.Decode(f.CertPEM())
+	leaf, perr := x509.ParseCertificate(blk.Bytes)
+	if perr != nil || leaf.Subject.CommonName != "other-ca-leaf" {
 		t.Fatalf("CertPEM is not the given cert")
 	}
 	resp, err := f.Client().Get(f.URL + "/t/v2.0/.well-known/openid-configuration")

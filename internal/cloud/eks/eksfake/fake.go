@@ -11,11 +11,8 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
-	"encoding/pem"
-	"io"
-	"log"
+	"github.com/helmdeploy/helm-deploy-action/internal/cloud/tlsfake"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -78,7 +75,7 @@ type Options struct {
 type Fake struct {
 	URL string
 
-	srv      *httptest.Server
+	srv      *tlsfake.Server
 	o        Options
 	mu       sync.Mutex
 	creds    map[string]*credential // by access key id
@@ -120,26 +117,16 @@ func New(o Options) (*Fake, error) {
 	for _, c := range o.Clusters {
 		f.AddCluster(c)
 	}
-	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
-	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // TLS handshake failures are the client's story
-	if o.TLSCert != nil {
-		f.srv.TLS = &tls.Config{Certificates: []tls.Certificate{*o.TLSCert}}
+	srv, err := tlsfake.Start(http.HandlerFunc(f.serve), o.TLSCert)
+	if err != nil {
+		return nil, err
 	}
-	f.srv.StartTLS()
-	f.URL = f.srv.URL
+	f.srv, f.URL = srv, srv.URL()
 	return f, nil
 }
 
 // Start is New for tests: it fails t on error and closes on t.Cleanup.
-func Start(t testing.TB, o Options) *Fake {
-	t.Helper()
-	f, err := New(o)
-	if err != nil {
-		t.Fatalf("eksfake: %v", err)
-	}
-	t.Cleanup(f.Close)
-	return f
-}
+func Start(t testing.TB, o Options) *Fake { return tlsfake.ForTest(t, New, o) }
 
 // Close stops the server.
 func (f *Fake) Close() { f.srv.Close() }
@@ -148,9 +135,7 @@ func (f *Fake) Close() { f.srv.Close() }
 func (f *Fake) Client() *http.Client { return f.srv.Client() }
 
 // CertPEM is the server certificate in PEM.
-func (f *Fake) CertPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.srv.Certificate().Raw})
-}
+func (f *Fake) CertPEM() []byte { return f.srv.CertPEM() }
 
 // Calls returns how many requests reached op (including rejected ones).
 func (f *Fake) Calls(op string) int {

@@ -11,10 +11,9 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
+	"github.com/helmdeploy/helm-deploy-action/internal/cloud/tlsfake"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -105,7 +104,7 @@ type Fake struct {
 	TokenURL     string // token_uri of service_account / authorized_user files
 
 	o   Options
-	srv *httptest.Server
+	srv *tlsfake.Server
 
 	mu       sync.Mutex
 	tokens   map[string]issued
@@ -142,26 +141,17 @@ func New(o Options) (*Fake, error) {
 	mux.HandleFunc("POST /token", f.handleOAuth)
 	mux.HandleFunc("POST /v1/projects/-/serviceAccounts/{call}", f.handleIAM)
 	mux.HandleFunc("GET /v1/projects/{p}/locations/{l}/clusters/{c}", f.handleContainer)
-	f.srv = httptest.NewUnstartedServer(mux)
-	if o.TLSCert != nil {
-		f.srv.TLS = &tls.Config{Certificates: []tls.Certificate{*o.TLSCert}}
+	srv, err := tlsfake.Start(mux, o.TLSCert)
+	if err != nil {
+		return nil, err
 	}
-	f.srv.StartTLS()
-	f.URL = f.srv.URL
+	f.srv, f.URL = srv, srv.URL()
 	f.STSURL, f.IAMURL, f.ContainerURL, f.TokenURL = f.URL+"/v1/token", f.URL, f.URL, f.URL+"/token"
 	return f, nil
 }
 
 // Start is New for tests: it fails the test on error and closes on cleanup.
-func Start(t testing.TB, o Options) *Fake {
-	t.Helper()
-	f, err := New(o)
-	if err != nil {
-		t.Fatalf("gkefake: %v", err)
-	}
-	t.Cleanup(f.Close)
-	return f
-}
+func Start(t testing.TB, o Options) *Fake { return tlsfake.ForTest(t, New, o) }
 
 // Close stops the server.
 func (f *Fake) Close() { f.srv.Close() }
@@ -171,7 +161,7 @@ func (f *Fake) Client() *http.Client { return f.srv.Client() }
 
 // CertPEM is the fake's TLS certificate in PEM.
 func (f *Fake) CertPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.srv.Certificate().Raw})
+	return f.srv.CertPEM()
 }
 
 // Calls counts the requests an endpoint received.
