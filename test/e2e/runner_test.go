@@ -5,13 +5,9 @@ package e2e
 import (
 	"bufio"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/actionrun"
 )
@@ -28,34 +24,6 @@ type result struct {
 	Outputs  map[string]string // parsed from GITHUB_OUTPUT
 	Summary  string            // content of GITHUB_STEP_SUMMARY
 	Duration time.Duration     // wall time of the process
-}
-
-// actionInputs reads the inputs declared in action.yml with their defaults. The runner sets
-// INPUT_<NAME> for every declared input, to the given value or else the default.
-func actionInputs(t *testing.T) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(h.repoRoot, "action.yml"))
-	if err != nil {
-		t.Fatalf("read action.yml: %v", err)
-	}
-	var doc struct {
-		Inputs map[string]struct {
-			Default string `json:"default"`
-		} `json:"inputs"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("parse action.yml: %v", err)
-	}
-	in := make(map[string]string, len(doc.Inputs))
-	for name, spec := range doc.Inputs {
-		d := spec.Default
-		if strings.Contains(d, "${{") {
-			// Expressions such as ${{ github.token }}: there is no GitHub here.
-			d = ""
-		}
-		in[name] = d
-	}
-	return in
 }
 
 // runAction runs the compiled action like the runner runs a container action (the shared
