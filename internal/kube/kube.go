@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -214,31 +215,45 @@ func checkContext(raw *clientcmdapi.Config, name string) error {
 	return nil
 }
 
-// getter implements genericclioptions.RESTClientGetter over an in-memory config.
+// getter implements genericclioptions.RESTClientGetter over an in-memory config. Its discovery
+// client and REST mapper are made once and shared by every caller (Helm, the tracker, the drift
+// check), as kubectl's ConfigFlags does: a fresh one per call read the whole discovery again
+// each time (1,820 discovery requests in the 1,000-pod benchmark). Helm invalidates the shared
+// cache and resets the mapper after it installs CRDs.
 type getter struct {
 	rest   *rest.Config
 	loader clientcmd.ClientConfig
+
+	once   sync.Once
+	dc     discovery.CachedDiscoveryInterface
+	mapper meta.RESTMapper
+	err    error
 }
 
 func (g *getter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.rest), nil }
 
+func (g *getter) init() {
+	g.once.Do(func() {
+		cfg := rest.CopyConfig(g.rest)
+		cfg.Burst = max(cfg.Burst, 100)
+		dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+		if err != nil {
+			g.err = err
+			return
+		}
+		g.dc = memory.NewMemCacheClient(dc)
+		g.mapper = restmapper.NewShortcutExpander(restmapper.NewDeferredDiscoveryRESTMapper(g.dc), g.dc, nil)
+	})
+}
+
 func (g *getter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
-	cfg := rest.CopyConfig(g.rest)
-	cfg.Burst = max(cfg.Burst, 100)
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return memory.NewMemCacheClient(dc), nil
+	g.init()
+	return g.dc, g.err
 }
 
 func (g *getter) ToRESTMapper() (meta.RESTMapper, error) {
-	dc, err := g.ToDiscoveryClient()
-	if err != nil {
-		return nil, err
-	}
-	m := restmapper.NewDeferredDiscoveryRESTMapper(dc)
-	return restmapper.NewShortcutExpander(m, dc, nil), nil
+	g.init()
+	return g.mapper, g.err
 }
 
 func (g *getter) ToRawKubeConfigLoader() clientcmd.ClientConfig { return g.loader }
