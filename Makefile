@@ -4,7 +4,7 @@ HDA_CACHE ?= $(HOME)/.cache/helm-deploy-action
 export HDA_CACHE
 BIN := bin/helm-deploy-action
 
-.PHONY: build image release-dry-run demo test unit e2e lint bench bench-lock clean
+.PHONY: build image release-dry-run demo test unit e2e lint bench bench-lock bench-scale clean
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o $(BIN) .
@@ -42,6 +42,11 @@ bench:
 ## bench-lock: the release lock benchmark on its own cluster; rewrites bench/lock/RESULTS.md
 bench-lock:
 	bench/lock/run.sh
+
+## bench-scale: the scale benchmark (issue 15) on its own cluster (hda-scale); rewrites
+## bench/scale/RESULTS.md and bench/scale/scale.png. SIZES (default 10,100,1000), REPS (default 1)
+bench-scale:
+	bench/scale/run.sh
 
 clean:
 	rm -rf bin

@@ -25,6 +25,11 @@ func Main(ctx context.Context, getenv func(string) string, out io.Writer) int {
 			}
 		}()
 	}
+	if path := getenv(CPUProfileEnv); path != "" {
+		if stop, err := startCPUProfile(path); err == nil {
+			defer stop()
+		}
+	}
 	err := ForTask(getenv("INPUT_TASK")).Run(ctx, s)
 	if err == nil {
 		return 0

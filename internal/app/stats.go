@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 
@@ -14,6 +15,21 @@ import (
 // by verb and resource, time to the first request, peak RSS, log streams and lines printed.
 // Unset (always, in a workflow): nothing is counted or written.
 const StatsFileEnv = "HDA_STATS_FILE"
+
+// CPUProfileEnv names a file for a CPU profile of the run (go tool pprof), for benchmarks.
+const CPUProfileEnv = "HDA_CPUPROFILE"
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
 
 // runStats is what a benchmark reads back.
 type runStats struct {

@@ -118,9 +118,23 @@ func (r *run) run(parent context.Context, timeout time.Duration) error {
 		if ctx.Err() != nil {
 			return ended()
 		}
+		evaluated := time.Now()
 		done, err := r.evaluate()
 		if err != nil || done {
 			return err
+		}
+		if wait := r.t.minEval - time.Since(evaluated); wait > 0 {
+			// Let a burst of watch events pile up: the next evaluation sees all of them.
+			pause := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				pause.Stop()
+				return ended()
+			case err := <-fatal:
+				pause.Stop()
+				return err
+			case <-pause.C:
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -102,6 +102,10 @@ var (
 type Tracker struct {
 	opts Options
 	tick time.Duration // how often time-based rules are re-checked
+	// minEval is the least time between two evaluations: a burst of watch events (1,000 pods
+	// rolling) is judged in batches instead of once per event, which cost the 1,000-pod
+	// benchmark 35 CPU-seconds. It delays a verdict by at most this much.
+	minEval time.Duration
 
 	outMu sync.Mutex
 
@@ -144,7 +148,7 @@ func New(o Options) *Tracker {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Tracker{opts: o, tick: 100 * time.Millisecond, seenEvents: map[string]bool{}, annotated: map[string]bool{}}
+	return &Tracker{opts: o, tick: 100 * time.Millisecond, minEval: 50 * time.Millisecond, seenEvents: map[string]bool{}, annotated: map[string]bool{}}
 }
 
 // println masks text and writes it to Out line by line through safetext, the
