@@ -272,8 +272,8 @@ func (deploy) Run(ctx context.Context, s *State) error {
 }
 
 // rolloutID names this run in the force-rollout annotation: the run, its attempt and the time
-// (a re-run of the same attempt must roll again too).
+// (a re-run of the same attempt must roll again too, even within the same second).
 func rolloutID(s *State) string {
 	id := s.Getenv("GITHUB_RUN_ID") + "-" + s.Getenv("GITHUB_RUN_ATTEMPT")
-	return strings.TrimPrefix(id+"-"+s.Now().UTC().Format("20060102T150405Z"), "--")
+	return strings.TrimPrefix(id+"-"+s.Now().UTC().Format("20060102T150405.000Z"), "--")
 }
