@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/actionrun"
 )
 
 // mode is one benchmark scenario: a chart, the values that break (or, for healthy, change)
@@ -114,7 +116,8 @@ func (b *bench) kubedogTrack(ctx context.Context, m mode, ns string) (proc, erro
 		b.kubedog, "--kube-config", b.kubeconfig, "rollout", "track", kind, name, "-n", ns)
 }
 
-// ours runs the action binary the way the Actions runner runs a container action.
+// ours runs the action binary the way the Actions runner runs a container action (the shared
+// harness internal/actionrun: every input of action.yml, the runner's variables and files).
 // minReady "" keeps the input's default.
 func (b *bench) ours(ctx context.Context, m mode, ns, minReady string) (proc, error) {
 	kc, err := os.ReadFile(b.kubeconfig)
@@ -130,18 +133,16 @@ func (b *bench) ours(ctx context.Context, m mode, ns, minReady string) (proc, er
 	for _, k := range m.setKeys() {
 		fmt.Fprintf(&set, "%s: %q\n", k, m.set[k])
 	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"GITHUB_ACTIONS=true", "GITHUB_WORKSPACE=" + b.root, "GITHUB_REPOSITORY=helmdeploy/bench",
-		"GITHUB_RUN_ID=1", "GITHUB_RUN_ATTEMPT=1", "GITHUB_JOB=bench", "GITHUB_WORKFLOW=bench",
-		"GITHUB_SERVER_URL=https://github.com", "GITHUB_SHA=0000000000000000000000000000000000000000",
-		"GITHUB_REF=refs/heads/main",
-		"GITHUB_OUTPUT=" + filepath.Join(dir, "output"), "GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary"),
-		"INPUT_RELEASE=" + m.release, "INPUT_NAMESPACE=" + ns, "INPUT_CHART=./examples/charts/" + m.chart,
-		"INPUT_SET=" + set.String(), "INPUT_TIMEOUT=" + b.timeout.String(), "INPUT_KUBECONFIG=" + string(kc),
+	inputs := map[string]string{
+		"release": m.release, "namespace": ns, "chart": "./examples/charts/" + m.chart,
+		"set": set.String(), "timeout": b.timeout.String(), "kubeconfig": string(kc),
 	}
 	if minReady != "" {
-		env = append(env, "INPUT_MIN-READY-SECONDS="+minReady)
+		inputs["min-ready-seconds"] = minReady
+	}
+	env, err := actionrun.Env(actionrun.Job{Root: b.root, Dir: dir, RunID: "1", Name: "bench", Workflow: "bench"}, inputs)
+	if err != nil {
+		return proc{}, err
 	}
 	return run(ctx, b.logFile(ns), env, b.timeout+time.Minute, b.action)
 }

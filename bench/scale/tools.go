@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/helmdeploy/helm-deploy-action/internal/actionrun"
 )
 
 // Tools compared.
@@ -94,8 +96,9 @@ func orExit(err error, what string, exit int) error {
 	return fmt.Errorf("%s exited %d", what, exit)
 }
 
-// ours runs the action binary the way the Actions runner runs a container action, with the
-// HDA_STATS_FILE switch; minReady "" keeps the input's default.
+// ours runs the action binary the way the Actions runner runs a container action (the shared
+// harness internal/actionrun: every input of action.yml, the runner's variables and files),
+// with the HDA_STATS_FILE switch; minReady "" keeps the input's default.
 func (b *bench) ours(ctx context.Context, ns string, v values, minReady string, timeout time.Duration, statsPath string) (proc, error) {
 	kc, err := os.ReadFile(b.px.kubeconfig)
 	if err != nil {
@@ -110,20 +113,18 @@ func (b *bench) ours(ctx context.Context, ns string, v values, minReady string, 
 	for _, k := range v.keys() {
 		fmt.Fprintf(&set, "%s: %s\n", k, v[k])
 	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"GITHUB_ACTIONS=true", "GITHUB_WORKSPACE=" + b.root, "GITHUB_REPOSITORY=helmdeploy/bench",
-		"GITHUB_RUN_ID=1", "GITHUB_RUN_ATTEMPT=1", "GITHUB_JOB=bench", "GITHUB_WORKFLOW=bench",
-		"GITHUB_SERVER_URL=https://github.com", "GITHUB_SHA=0000000000000000000000000000000000000000",
-		"GITHUB_REF=refs/heads/main",
-		"GITHUB_OUTPUT=" + filepath.Join(dir, "output"), "GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary"),
-		"INPUT_RELEASE=" + release, "INPUT_NAMESPACE=" + ns, "INPUT_CHART=./bench/scale/chart",
-		"INPUT_SET=" + set.String(), "INPUT_TIMEOUT=" + timeout.String(), "INPUT_KUBECONFIG=" + string(kc),
-		"HDA_STATS_FILE=" + statsPath,
+	inputs := map[string]string{
+		"release": release, "namespace": ns, "chart": "./bench/scale/chart",
+		"set": set.String(), "timeout": timeout.String(), "kubeconfig": string(kc),
 	}
 	if minReady != "" {
-		env = append(env, "INPUT_MIN-READY-SECONDS="+minReady)
+		inputs["min-ready-seconds"] = minReady
 	}
+	env, err := actionrun.Env(actionrun.Job{Root: b.root, Dir: dir, RunID: "1", Name: "bench", Workflow: "bench"}, inputs)
+	if err != nil {
+		return proc{}, err
+	}
+	env = append(env, "HDA_STATS_FILE="+statsPath)
 	return run(ctx, b.logFile(ns), env, "", timeout+2*time.Minute, b.action)
 }
 
