@@ -53,13 +53,17 @@ func TestGitHubStatusSequence(t *testing.T) {
 				if _, err := p.waitLine("is being deployed by", 30*time.Second); err != nil {
 					t.Fatalf("the run did not report waiting for the lock: %v\n%s", err, p.Stdout)
 				}
-				time.Sleep(500 * time.Millisecond)
+				// The queued status must reach GitHub before the holder lets go.
+				waitUntil(t, 30*time.Second, "a queued status", func() bool {
+					deps := gh.Deployments()
+					return len(deps) == 1 && strings.Contains(strings.Join(deps[0].States(), ","), "queued")
+				})
 				holder.release(t)
 			case tc.cancel:
-				if _, err := p.waitLine("::group::Deploy", 30*time.Second); err != nil {
-					t.Fatalf("the deploy did not start: %v\n%s", err, p.Stdout)
+				// Helm applied and waits; the slow pods are not ready.
+				if _, err := p.waitLine("deployment/web ", 30*time.Second); err != nil { // the tracker's first line
+					t.Fatalf("the rollout wait did not start: %v\n%s", err, p.Stdout)
 				}
-				time.Sleep(2 * time.Second) // Helm applied, the slow pods are not ready
 				p.signal(t, syscall.SIGINT)
 			}
 			r := p.result(t, 2*time.Minute)

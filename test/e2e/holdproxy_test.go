@@ -97,3 +97,18 @@ func (p *holdProxy) waitHeld(t *testing.T, timeout time.Duration, pr *proc) {
 
 // unhold lets the held requests (and every later match) through.
 func (p *holdProxy) unhold() { p.releaseOnce.Do(func() { close(p.release) }) }
+
+// waitUntil checks cond every 50 ms until it holds, or fails the test after timeout naming what.
+func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(timeout)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("no %s within %s", what, timeout)
+		}
+	}
+}

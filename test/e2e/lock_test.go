@@ -155,10 +155,9 @@ func TestLockSIGINTMidRollout(t *testing.T) {
 			p := startAction(t, "interrupted", webInputs(ns, rel, tc.upgrade+"behaviour: slow\nreadyDelay: 300s\n",
 				map[string]string{"timeout": "5m"}))
 			waitRevisionStatus(t, cs, ns, rel, "pending-upgrade", 2*time.Minute, p)
-			if _, err := p.waitLine("::group::Deploy", 10*time.Second); err != nil {
+			if _, err := p.waitLine("waiting for release "+rel+" resources", 30*time.Second); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(time.Second) // let the rollout wait start
 			sent := p.signal(t, syscall.SIGINT)
 			r := p.result(t, 30*time.Second)
 			took := p.Ended.Sub(sent)
@@ -252,7 +251,7 @@ func TestLockWaitReportedAndHandedOff(t *testing.T) {
 	if !strings.Contains(ln.Text, identity) {
 		t.Errorf("the wait message does not name the holder %q: %s", identity, ln.Text)
 	}
-	time.Sleep(3 * time.Second)
+	time.Sleep(3 * time.Second) // the holder keeps the lock 3 s: the wait being measured, not an ordering
 	f.check(t, true)
 	releasedAt := f.release(t)
 	got, err := p.waitLine("holding Lease", 30*time.Second)
