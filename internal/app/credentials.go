@@ -35,7 +35,7 @@ func cloudAuth(ctx context.Context, s *State, o *kube.Options) error {
 			s.Log.Infof("%s: API server %s (from the cloud's API)", spec, server)
 		}
 		o.Server, o.CAData, o.Tokens = server, ca, login.Source
-		s.Login = login
+		s.Cluster.Login = login
 		return nil
 	}
 	o.Plugin = func(p kube.Plugin) (kube.TokenSource, error) {
@@ -54,7 +54,7 @@ func cloudAuth(ctx context.Context, s *State, o *kube.Options) error {
 		if err != nil {
 			return nil, fmt.Errorf("logging in to the %s: %w", spec, err)
 		}
-		s.Login = login
+		s.Cluster.Login = login
 		return login.Source, nil
 	}
 	return nil

@@ -23,7 +23,7 @@ func (renderDiff) Run(ctx context.Context, s *State) error {
 	c := s.Config
 	opts := releaseOptions(c)
 	opts.DryRun, opts.Wait = true, false
-	res, err := s.Deployer.Run(ctx, opts)
+	res, err := s.Cluster.Deployer.Run(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("rendering %s with this run's inputs: %w", c.Chart.Ref, err)
 	}
@@ -32,9 +32,9 @@ func (renderDiff) Run(ctx context.Context, s *State) error {
 		return fmt.Errorf("reading the rendered manifest: %w", err)
 	}
 	var stored []diff.Object
-	if s.Before != nil {
-		if stored, err = diff.ParseManifest(s.Before.Manifest, c.Namespace); err != nil {
-			return fmt.Errorf("reading revision %d's manifest: %w", s.Before.Revision, err)
+	if s.Release.Before != nil {
+		if stored, err = diff.ParseManifest(s.Release.Before.Manifest, c.Namespace); err != nil {
+			return fmt.Errorf("reading revision %d's manifest: %w", s.Release.Before.Revision, err)
 		}
 	}
 	live, err := liveObjectsOf(ctx, s, desired, stored)
@@ -42,7 +42,7 @@ func (renderDiff) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	rep := diff.Compare(desired, stored, live, s.diffOptions())
-	s.Diff = &rep
+	s.Task.Diff = &rep
 	for _, line := range strings.Split(s.Log.Redact(rep.Text(maxDiffLog)), "\n") {
 		s.Log.Infof("%s", line)
 	}
@@ -63,13 +63,13 @@ var ErrDrift = errors.New("objects of the release were changed by hand")
 
 func (checkDrift) Run(ctx context.Context, s *State) error {
 	c := s.Config
-	if c.Change.Drift == "ignore" || s.Before == nil || s.Before.Manifest == "" {
+	if c.Change.Drift == "ignore" || s.Release.Before == nil || s.Release.Before.Manifest == "" {
 		s.Log.Infof("no drift check (drift: %s, or no earlier revision)", c.Change.Drift)
 		return nil
 	}
-	stored, err := diff.ParseManifest(s.Before.Manifest, c.Namespace)
+	stored, err := diff.ParseManifest(s.Release.Before.Manifest, c.Namespace)
 	if err != nil {
-		return fmt.Errorf("reading revision %d's manifest: %w", s.Before.Revision, err)
+		return fmt.Errorf("reading revision %d's manifest: %w", s.Release.Before.Revision, err)
 	}
 	live, err := liveObjectsOf(ctx, s, stored)
 	if err != nil {
@@ -77,7 +77,7 @@ func (checkDrift) Run(ctx context.Context, s *State) error {
 	}
 	drifted := diff.Drift(stored, live, s.diffOptions())
 	if len(drifted) == 0 {
-		s.Log.Infof("no drift: the %d objects of revision %d are as it left them", len(stored), s.Before.Revision)
+		s.Log.Infof("no drift: the %d objects of revision %d are as it left them", len(stored), s.Release.Before.Revision)
 		return nil
 	}
 	var titles []string
@@ -88,10 +88,10 @@ func (checkDrift) Run(ctx context.Context, s *State) error {
 			continue
 		}
 		for _, f := range d.Fields {
-			s.Log.Infof("%s: %s is %s, revision %d set %s", d.Title, f.Path, f.Live, s.Before.Revision, f.Stored)
+			s.Log.Infof("%s: %s is %s, revision %d set %s", d.Title, f.Path, f.Live, s.Release.Before.Revision, f.Stored)
 		}
 	}
-	summary := fmt.Sprintf("%d object(s) of revision %d changed by hand: %s", len(drifted), s.Before.Revision, strings.Join(titles, ", "))
+	summary := fmt.Sprintf("%d object(s) of revision %d changed by hand: %s", len(drifted), s.Release.Before.Revision, strings.Join(titles, ", "))
 	if c.Change.Drift == "fail" {
 		return fmt.Errorf("%w: %s. The deploy would overwrite these changes: put them into the chart or values, "+
 			"or set drift: warn to deploy anyway", ErrDrift, summary)

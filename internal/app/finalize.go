@@ -14,17 +14,17 @@ func (s *State) summary() report.Summary {
 	if c := s.Config; c != nil {
 		sum.Release, sum.Namespace = c.Release, c.Namespace
 	}
-	if b := s.Before; b != nil {
+	if b := s.Release.Before; b != nil {
 		sum.RevisionBefore = b.Revision
 	}
-	if r := s.Result; r != nil {
+	if r := s.Release.After; r != nil {
 		sum.Release, sum.Namespace = r.Release, r.Namespace
 		sum.RevisionAfter, sum.Status = r.Revision, r.Status
 		sum.Chart, sum.ChartVersion, sum.AppVersion = r.ChartName, r.ChartVersion, r.AppVersion
 		for _, res := range r.Resources {
 			sum.Resources = append(sum.Resources, report.Resource{Kind: res.Kind, Name: res.Name})
 		}
-	} else if b := s.Before; b != nil {
+	} else if b := s.Release.Before; b != nil {
 		sum.RevisionAfter, sum.Status = b.Revision, b.Status
 		sum.Chart, sum.ChartVersion, sum.AppVersion = b.ChartName, b.ChartVersion, b.AppVersion
 	}
@@ -32,7 +32,7 @@ func (s *State) summary() report.Summary {
 	if sum.Outcome == "" { // a State that did not go through a Pipeline (tests)
 		sum.Outcome = s.outcome()
 	}
-	sum.LockWait, sum.Recovered = s.LockWait, s.Recovered
+	sum.LockWait, sum.Recovered = s.Lock.Wait, s.Lock.Recovered
 	if t := s.GitHub; t != nil && t.ID() != 0 {
 		sum.DeploymentID, sum.DeploymentURL = t.ID(), t.URL()
 	}
@@ -42,7 +42,7 @@ func (s *State) summary() report.Summary {
 	if s.Err != nil {
 		sum.Error = s.Log.Redact(s.Err.Error())
 		sum.Hint = hint(s)
-		if fe := s.Failure; fe != nil {
+		if fe := s.Deploy.Failure; fe != nil {
 			v := fe.Verdict
 			sum.Error = s.Log.Redact(fe.Headline())
 			if h := rollout.Hint(v.Reason); h != "" {
@@ -65,15 +65,15 @@ func (s *State) taskSummary(sum *report.Summary) {
 	if s.Config != nil {
 		sum.Task = s.Config.Task
 	}
-	sum.Done = s.Done
-	if t := s.RollbackTarget; t != nil && s.Err == nil {
+	sum.Done = s.Task.Done
+	if t := s.Task.RollbackTarget; t != nil && s.Err == nil {
 		sum.RolledBackTo = t.Revision
 	}
-	for _, h := range s.History {
+	for _, h := range s.Task.History {
 		sum.History = append(sum.History, report.Revision{Revision: h.Revision, Updated: h.Updated, Chart: h.Chart,
 			ChartVersion: h.ChartVersion, AppVersion: h.AppVersion, Status: h.Status, Describe: s.Log.Redact(h.Description)})
 	}
-	if d := s.Diff; d != nil {
+	if d := s.Task.Diff; d != nil {
 		ds := &report.Diff{Added: d.Added, Removed: d.Removed, Changed: d.Changed, Unchanged: d.Unchanged, Drifted: d.Drifted,
 			Text: s.Log.Redact(d.Text(maxDiffLog))}
 		for _, r := range d.Resources {
@@ -92,7 +92,7 @@ func (s *State) taskSummary(sum *report.Summary) {
 		}
 		sum.Diff = ds
 	}
-	for _, w := range s.Workloads {
+	for _, w := range s.Task.Workloads {
 		sum.Workloads = append(sum.Workloads, report.Workload{Kind: w.Kind, Name: w.Name, Ready: w.String(),
 			OK: w.Found && w.Ready >= w.Desired})
 	}
@@ -132,12 +132,12 @@ func hint(s *State) string {
 	switch {
 	case s.Config == nil:
 		return "fix the inputs named above; nothing was changed in the cluster"
-	case s.Kube == nil:
+	case s.Cluster.Kube == nil:
 		return "check the kubeconfig inputs and that the API server is reachable from the runner"
-	case s.Remediation != nil && s.Remediation.Action == "rolled back" && s.Result != nil:
+	case s.Deploy.Remediation != nil && s.Deploy.Remediation.Action == "rolled back" && s.Release.After != nil:
 		return fmt.Sprintf("the release was rolled back to revision %d; it is at revision %d (status %s)",
-			s.Remediation.RolledBackTo, s.Result.Revision, s.Result.Status)
-	case s.Remediation != nil && s.Remediation.Action == "uninstalled":
+			s.Deploy.Remediation.RolledBackTo, s.Release.After.Revision, s.Release.After.Status)
+	case s.Deploy.Remediation != nil && s.Deploy.Remediation.Action == "uninstalled":
 		return "the failed first install was removed; fix the cause and deploy again"
 	default:
 		return "read the error and the log above; `helm history " + s.Config.Release + " -n " + s.Config.Namespace + "` shows the release history"

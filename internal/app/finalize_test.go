@@ -21,13 +21,13 @@ func TestHint(t *testing.T) {
 	}{
 		{"bad inputs", State{}, "fix the inputs named above; nothing was changed"},
 		{"no cluster", State{Config: cfg}, "check the kubeconfig inputs"},
-		{"rolled back", State{Config: cfg, Kube: kc,
-			Remediation: &release.Remediation{Action: "rolled back", Failed: 4, RolledBackTo: 3},
-			Result:      &release.Result{Revision: 5, Status: "deployed"}},
+		{"rolled back", State{Config: cfg, Cluster: Cluster{Kube: kc},
+			Deploy:  DeployResult{Remediation: &release.Remediation{Action: "rolled back", Failed: 4, RolledBackTo: 3}},
+			Release: ReleaseResult{After: &release.Result{Revision: 5, Status: "deployed"}}},
 			"the release was rolled back to revision 3; it is at revision 5 (status deployed)"},
-		{"first install removed", State{Config: cfg, Kube: kc, Remediation: &release.Remediation{Action: "uninstalled", Failed: 1}},
+		{"first install removed", State{Config: cfg, Cluster: Cluster{Kube: kc}, Deploy: DeployResult{Remediation: &release.Remediation{Action: "uninstalled", Failed: 1}}},
 			"the failed first install was removed"},
-		{"nothing remediated", State{Config: cfg, Kube: kc, Remediation: &release.Remediation{Reason: "atomic is false"}},
+		{"nothing remediated", State{Config: cfg, Cluster: Cluster{Kube: kc}, Deploy: DeployResult{Remediation: &release.Remediation{Reason: "atomic is false"}}},
 			"`helm history web -n prod`"},
 	}
 	for _, tc := range tests {

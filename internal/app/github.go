@@ -79,7 +79,7 @@ func (prepareGitHub) Run(ctx context.Context, s *State) error {
 		},
 		Run: thisRun(s.Getenv),
 	}
-	if t := s.RollbackTarget; t != nil {
+	if t := s.Task.RollbackTarget; t != nil {
 		// A rollback deploys an earlier revision: say which, with its chart and app version.
 		req.Payload["chart"], req.Payload["chart_version"], req.Payload["rollback_to"] = t.Chart, t.ChartVersion, t.Revision
 		if req.Description == "" {
@@ -110,10 +110,10 @@ func (reportGitHub) Run(ctx context.Context, s *State) error {
 	case outcome == report.Succeeded || outcome == report.DryRun:
 		t.Success(ctx)
 	case outcome == report.Cancelled:
-		if t.ID() != 0 || s.DeployStarted {
+		if t.ID() != 0 || s.Deploy.Phase != NotDeployed {
 			t.Error(ctx, "Cancelled")
 		}
-	case s.DeployStarted:
+	case s.Deploy.Phase != NotDeployed:
 		t.Failure(ctx, githubReason(s))
 	case t.ID() != 0:
 		t.Error(ctx, githubReason(s))
@@ -132,8 +132,8 @@ func (reportGitHub) Run(ctx context.Context, s *State) error {
 // brief diagnosis, or the step that failed), never of error texts that may quote a workload,
 // a rendered manifest or a secret, and it is redacted in every encoding the masker knows.
 func githubReason(s *State) string {
-	if s.Failure != nil {
-		return s.Log.Redact(s.Failure.Brief())
+	if s.Deploy.Failure != nil {
+		return s.Log.Redact(s.Deploy.Failure.Brief())
 	}
 	step := "The deploy"
 	for _, r := range s.Steps {

@@ -28,10 +28,10 @@ func TestGitHubReasonIsComposed(t *testing.T) {
 	}{
 		{
 			name: "rollout failure",
-			state: State{Failure: &rollout.FailureError{Verdict: rollout.Verdict{
+			state: State{Deploy: DeployResult{Failure: &rollout.FailureError{Verdict: rollout.Verdict{
 				State: rollout.Failed, Reason: "CrashLoopBackOff", Resource: "deployment/web", Pod: "web-1", Container: "web",
 				ExitCode: &code, Message: "password=" + secret + " ##[set-output name=x;]y",
-			}}, Err: errors.New("upgrade failed: " + secret)},
+			}}}, Err: errors.New("upgrade failed: " + secret)},
 			want: "deployment/web: CrashLoopBackOff (pod web-1, container web, exit code 1)",
 		},
 		{

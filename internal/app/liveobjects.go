@@ -22,7 +22,7 @@ func liveObjectsOf(ctx context.Context, s *State, objs ...[]diff.Object) (map[di
 			refs = append(refs, kube.ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name})
 		}
 	}
-	bodies, err := s.Kube.LiveObjects(ctx, refs)
+	bodies, err := s.Cluster.Kube.LiveObjects(ctx, refs)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (acquireLock) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	held, err := lock.Acquire(ctx, lock.Options{
-		Client:    s.Kube.Clientset,
+		Client:    s.Cluster.Kube.Clientset,
 		Namespace: c.Namespace,
 		Release:   c.Release,
 		Holder:    holder(s),
@@ -51,7 +51,7 @@ func (acquireLock) Run(ctx context.Context, s *State) error {
 	if err != nil {
 		return fmt.Errorf("release lock (Lease %s/%s): %w", c.Namespace, lock.LeaseName(c.Release), err)
 	}
-	s.Lock, s.LockWait = held, held.Waited
+	s.Lock.Held, s.Lock.Wait = held, held.Waited
 	if t := held.TookOver; t != nil {
 		s.warn("took over the stale lock of %s: it was not renewed for %ds", t.Identity, t.DurationSeconds)
 	}
@@ -63,7 +63,7 @@ func (acquireLock) Run(ctx context.Context, s *State) error {
 // it creates it when create-namespace is true, and otherwise says how to fix it.
 func ensureNamespace(ctx context.Context, s *State) error {
 	c := s.Config
-	nsClient := s.Kube.Clientset.CoreV1().Namespaces()
+	nsClient := s.Cluster.Kube.Clientset.CoreV1().Namespaces()
 	_, err := nsClient.Get(ctx, c.Namespace, metav1.GetOptions{})
 	switch {
 	case err == nil:
@@ -75,7 +75,7 @@ func ensureNamespace(ctx context.Context, s *State) error {
 	case !c.CreateNamespace:
 		return fmt.Errorf("namespace %q does not exist: create it, or set create-namespace: true", c.Namespace)
 	}
-	created, err := s.Kube.EnsureNamespace(ctx, c.Namespace, c.Release)
+	created, err := s.Cluster.Kube.EnsureNamespace(ctx, c.Namespace, c.Release)
 	if err != nil {
 		return fmt.Errorf("create-namespace: true: %w", err)
 	}
@@ -120,22 +120,21 @@ type releaseLock struct{}
 func (releaseLock) String() string { return "Release lock" }
 
 func (releaseLock) Run(ctx context.Context, s *State) error {
-	if s.Lock == nil {
+	if s.Lock.Held == nil {
 		return nil
 	}
-	if err := s.Lock.Release(ctx); err != nil {
-		return fmt.Errorf("releasing Lease %s/%s: %w (it expires by itself after lock-ttl)", s.Lock.Namespace(), s.Lock.LeaseName(), err)
+	if err := s.Lock.Held.Release(ctx); err != nil {
+		return fmt.Errorf("releasing Lease %s/%s: %w (it expires by itself after lock-ttl)", s.Lock.Held.Namespace(), s.Lock.Held.LeaseName(), err)
 	}
-	lost := s.Lock.Err()
+	lost := s.Lock.Held.Err()
 	if lost == nil {
-		s.Log.Infof("released Lease %s/%s", s.Lock.Namespace(), s.Lock.LeaseName())
+		s.Log.Infof("released Lease %s/%s", s.Lock.Held.Namespace(), s.Lock.Held.LeaseName())
 		return nil
 	}
-	// The Lease was taken over or deleted while this run held it: losing it cancelled the
-	// deploy with nothing but "context canceled", so the run's error says why.
-	s.Log.Infof("Lease %s/%s left alone: %v", s.Lock.Namespace(), s.Lock.LeaseName(), lost)
+	// The Lease was taken over or deleted while this run held it (a deploy it stopped says so
+	// in its own error).
+	s.Log.Infof("Lease %s/%s left alone: %v", s.Lock.Held.Namespace(), s.Lock.Held.LeaseName(), lost)
 	if s.Err != nil {
-		s.Err = fmt.Errorf("%w; the deploy was stopped: %w", lost, s.Err)
 		return nil
 	}
 	s.warn("%v before this run released it: another run may be deploying release %q", lost, s.Config.Release)
@@ -149,7 +148,7 @@ type recoverPending struct{}
 func (recoverPending) String() string { return "Recover pending release" }
 
 func (recoverPending) Run(ctx context.Context, s *State) error {
-	b := s.Before
+	b := s.Release.Before
 	if b == nil || !isPending(b.Status) {
 		s.Log.Infof("nothing to recover")
 		return nil
@@ -158,17 +157,17 @@ func (recoverPending) Run(ctx context.Context, s *State) error {
 		s.Log.Infof("release is %s; recovery is off (dry-run or recover-pending: false)", b.Status)
 		return nil
 	}
-	rec, err := s.Deployer.Recover(ctx, s.Config.Release)
+	rec, err := s.Cluster.Deployer.Recover(ctx, s.Config.Release)
 	if err != nil {
 		return fmt.Errorf("recovering release %q from %s: %w", s.Config.Release, b.Status, err)
 	}
 	if rec == nil {
 		return nil
 	}
-	s.Recovered = fmt.Sprintf("revision %d was %s (left by a run that is gone): marked failed, %s", rec.Revision, rec.From, rec.Action)
-	s.warn("recovered release %q: %s", s.Config.Release, s.Recovered)
-	if latest, err := s.Deployer.Latest(ctx, s.Config.Release); err == nil {
-		s.Before = latest
+	s.Lock.Recovered = fmt.Sprintf("revision %d was %s (left by a run that is gone): marked failed, %s", rec.Revision, rec.From, rec.Action)
+	s.warn("recovered release %q: %s", s.Config.Release, s.Lock.Recovered)
+	if latest, err := s.Cluster.Deployer.Latest(ctx, s.Config.Release); err == nil {
+		s.Release.Before = latest
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func Main(ctx context.Context, getenv func(string) string, out io.Writer) int {
 	if errors.Is(err, ErrCancelled) {
 		title = "Helm " + verb + " cancelled"
 	}
-	if s.Failure != nil {
+	if s.Deploy.Failure != nil {
 		// The rollout's ::error annotation was printed already; the full diagnosis goes to the log.
 		s.Log.Infof("%s", s.Log.Redact(err.Error()))
 		return 1

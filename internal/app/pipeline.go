@@ -80,7 +80,9 @@ func (p Pipeline) Run(ctx context.Context, s *State) error {
 		}
 	}
 
+	// The outcome and the run's error are decided here, once: the finalizers read them.
 	s.Outcome = s.outcome()
+	stepsErr := s.Err
 
 	// The finalizers run on a context of their own. After a cancel they share one deadline,
 	// CancelBudget after the signal, and run in cancel order; a cancel that arrives while
@@ -113,8 +115,8 @@ func (p Pipeline) Run(ctx context.Context, s *State) error {
 			ferrs = append(ferrs, fmt.Errorf("%s: %w", st, err))
 		}
 	}
-	if s.Err != nil {
-		return s.Err
+	if stepsErr != nil {
+		return stepsErr
 	}
 	return errors.Join(ferrs...)
 }

@@ -130,3 +130,33 @@ func TestMasking(t *testing.T) {
 		t.Errorf("a 2-character value must not be masked (it would blank the log)")
 	}
 }
+
+// stateStep lets a test step or finalizer act on the State.
+type stateStep struct {
+	name string
+	run  func(*State) error
+}
+
+func (st stateStep) String() string                        { return st.name }
+func (st stateStep) Run(_ context.Context, s *State) error { return st.run(s) }
+
+// The outcome and the run's error are decided when the steps end: a finalizer that overwrites
+// State.Err changes neither what the pipeline returns nor the outcome the others read.
+func TestFinalizersCannotChangeTheOutcome(t *testing.T) {
+	boom, late := errors.New("boom"), errors.New("late")
+	var seen []string
+	p := Pipeline{
+		Steps: []Step{stateStep{"deploy", func(*State) error { return boom }}},
+		Finalizers: []Step{
+			stateStep{"meddle", func(s *State) error { s.Err = late; return nil }},
+			stateStep{"report", func(s *State) error { seen = append(seen, s.Outcome); return nil }},
+		},
+	}
+	s := &State{Log: NewLog(&bytes.Buffer{}, func(string) string { return "" })}
+	if err := p.Run(context.Background(), s); !errors.Is(err, boom) || errors.Is(err, late) {
+		t.Fatalf("Run = %v, want the step's error", err)
+	}
+	if s.Outcome != "failed" || len(seen) != 1 || seen[0] != "failed" {
+		t.Fatalf("outcome %q, seen by the finalizer %v", s.Outcome, seen)
+	}
+}

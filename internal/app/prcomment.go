@@ -22,7 +22,7 @@ func (commentDiff) String() string { return "Comment on pull request" }
 
 func (commentDiff) Run(ctx context.Context, s *State) error {
 	c := s.Config
-	if !c.Change.PRComment || s.Diff == nil {
+	if !c.Change.PRComment || s.Task.Diff == nil {
 		s.Log.Infof("pr-comment is false: no pull-request comment")
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/helmdeploy/helm-deploy-action/internal/release"
+	"github.com/helmdeploy/helm-deploy-action/internal/report"
 )
 
 // minCancelledRollback is the least time a cancelled run must have left to start a rollback
@@ -22,28 +23,62 @@ type rollBack struct{}
 func (rollBack) String() string  { return "Roll back" }
 func (rollBack) cancelRank() int { return 0 }
 
+// remedy is what the Roll back finalizer decided.
+type remedy struct {
+	act  bool   // roll back (or remove a failed first install)
+	wait bool   // and watch the previous revision come back
+	why  string // said in the log: why nothing is done, or how it is done
+	warn bool   // why is a warning
+}
+
+// remedyInput is everything the decision reads: the run's outcome, how far the deploy got,
+// and the time left after a cancel. No nil field stands for a state.
+type remedyInput struct {
+	outcome          string // report.Succeeded, Failed, Cancelled, DryRun
+	phase            DeployPhase
+	atomic, wait     bool
+	dryRun           bool
+	helmNotStarted   bool          // the deploy failed with release.ErrPending: Helm did not start
+	lockLost         bool          // the Lease was taken over or deleted during the run
+	cancelled        bool          // the run was cancelled
+	left             time.Duration // time to the finalizers' deadline (cancelled runs)
+	hasDeadlineAfter bool          // left is meaningful
+}
+
+// decideRemedy is the Roll back finalizer's decision.
+func decideRemedy(in remedyInput) remedy {
+	switch {
+	case in.outcome == report.Succeeded || in.outcome == report.DryRun || in.outcome == "" || in.dryRun:
+		return remedy{why: "nothing to roll back"}
+	case in.phase == NotDeployed:
+		return remedy{why: "nothing to roll back: the deploy never started"}
+	case in.phase == HelmBusy:
+		return remedy{why: "Helm was still applying when the run was cancelled: no rollback; the next run recovers the release", warn: true}
+	case in.helmNotStarted:
+		return remedy{why: "nothing to roll back: Helm did not start"}
+	case !in.atomic:
+		return remedy{why: "atomic is false: the failed revision stays as it is"}
+	case in.lockLost:
+		// Another run may hold the lock now: writing would race with it.
+		return remedy{why: "the release lock was lost: the release is left to the run that holds it (its recovery handles it)", warn: true}
+	case in.cancelled && in.hasDeadlineAfter && in.left < minCancelledRollback:
+		return remedy{why: fmt.Sprintf("the run was cancelled with %s left: no rollback; the next run finds the failed revision and deploys or recovers",
+			in.left.Round(100*time.Millisecond)), warn: true}
+	case in.cancelled:
+		return remedy{act: true, why: "the run was cancelled: rolling back without waiting (no time to watch the old pods come back)"}
+	}
+	return remedy{act: true, wait: in.wait}
+}
+
 func (rollBack) Run(ctx context.Context, s *State) error {
 	c := s.Config
-	switch {
-	case s.Err == nil || !s.DeployStarted || c == nil || s.Deployer == nil || c.DryRun:
-		s.Log.Infof("nothing to roll back")
-		return nil
-	case !c.Atomic:
-		s.Log.Infof("atomic is false: the failed revision stays as it is")
-		return nil
-	case s.HelmBusy:
-		s.Log.Warningf("Helm was still applying when the run was cancelled: no rollback; the next run recovers the release")
-		return nil
-	case errors.Is(s.Err, release.ErrPending):
-		s.Log.Infof("nothing to roll back: Helm did not start")
-		return nil
-	case s.Lock != nil && s.Lock.Err() != nil:
-		// Another run may hold the lock now: writing would race with it.
-		s.Log.Warningf("the release lock was lost: the release is left to the run that holds it (its recovery handles it)")
-		return nil
+	in := remedyInput{outcome: s.Outcome, phase: s.Deploy.Phase, cancelled: !s.cancelled.get().IsZero(),
+		helmNotStarted: errors.Is(s.Err, release.ErrPending), lockLost: s.Lock.Held != nil && s.Lock.Held.Err() != nil}
+	if c != nil {
+		in.atomic, in.wait = c.Atomic, c.Wait && s.tracking != nil
+		in.dryRun = c.DryRun
 	}
-	wait := c.Wait && s.tracking != nil
-	timeout := c.Timeout
+	timeout := s.deployTimeout()
 	if s.soft != nil {
 		// A cancel that arrives during the rollback ends its wait at once: the lock release
 		// and the final status need the time left.
@@ -53,16 +88,21 @@ func (rollBack) Run(ctx context.Context, s *State) error {
 		defer context.AfterFunc(s.soft, stop)()
 	}
 	if dl, ok := ctx.Deadline(); ok {
-		left := time.Until(dl)
-		if !s.cancelled.get().IsZero() {
-			if left < minCancelledRollback {
-				s.Log.Warningf("the run was cancelled with %s left: no rollback; the next run finds the failed revision and deploys or recovers", left.Round(100*time.Millisecond))
-				return nil
-			}
-			wait = false // no time to watch the old pods come back
-		}
-		timeout = min(timeout, left)
+		in.left, in.hasDeadlineAfter = time.Until(dl), true
+		timeout = min(timeout, in.left)
 	}
+	d := decideRemedy(in)
+	switch {
+	case !d.act && d.warn:
+		s.Log.Warningf("%s", d.why)
+		return nil
+	case !d.act:
+		s.Log.Infof("%s", d.why)
+		return nil
+	case d.why != "":
+		s.Log.Infof("%s", d.why)
+	}
+	wait := d.wait
 	opts := release.RemediateOptions{
 		Release: c.Release, Wait: wait, Timeout: timeout,
 		CleanupOnFail: c.CleanupOnFail, HistoryMax: c.HistoryMax,
@@ -70,18 +110,18 @@ func (rollBack) Run(ctx context.Context, s *State) error {
 	if wait {
 		opts.Waiter = s.tracking
 	}
-	rem, res, err := s.Deployer.Remediate(ctx, opts)
+	rem, res, err := s.Cluster.Deployer.Remediate(ctx, opts)
 	if rem != nil {
-		s.Remediation = rem
+		s.Deploy.Remediation = rem
 		s.Log.Infof("%s", rem)
 	}
 	switch {
 	case res != nil:
-		s.Result = res
-	case rem != nil && rem.Action == "uninstalled" && s.Result != nil:
-		gone := *s.Result
+		s.Release.After = res
+	case rem != nil && rem.Action == "uninstalled" && s.Release.After != nil:
+		gone := *s.Release.After
 		gone.Status = "uninstalled"
-		s.Result = &gone
+		s.Release.After = &gone
 	}
 	if err != nil {
 		return fmt.Errorf("the rollback failed too: %w", err)

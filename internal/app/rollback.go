@@ -16,21 +16,21 @@ func (planRollback) String() string { return "Plan rollback" }
 
 func (planRollback) Run(ctx context.Context, s *State) error {
 	c := s.Config
-	if s.Before == nil {
+	if s.Release.Before == nil {
 		return fmt.Errorf("release %q does not exist in namespace %q: there is nothing to roll back", c.Release, c.Namespace)
 	}
-	hist, err := s.Deployer.History(ctx, c.Release)
+	hist, err := s.Cluster.Deployer.History(ctx, c.Release)
 	if err != nil {
 		return fmt.Errorf("reading the history of release %q: %w", c.Release, err)
 	}
-	s.History = hist
-	target, err := s.Deployer.RollbackTarget(ctx, c.Release, c.Revision)
+	s.Task.History = hist
+	target, err := s.Cluster.Deployer.RollbackTarget(ctx, c.Release, c.Revision)
 	if err != nil {
 		return err
 	}
-	s.RollbackTarget = &target
+	s.Task.RollbackTarget = &target
 	s.Log.Infof("rolling %q back from revision %d (%s) to revision %d: chart %s-%s, app %s (%s)",
-		c.Release, s.Before.Revision, s.Before.Status, target.Revision, target.Chart, target.ChartVersion, target.AppVersion, target.Description)
+		c.Release, s.Release.Before.Revision, s.Release.Before.Status, target.Revision, target.Chart, target.ChartVersion, target.AppVersion, target.Description)
 	return nil
 }
 
@@ -43,14 +43,14 @@ func (rollbackRelease) String() string { return "Roll back release" }
 
 func (rollbackRelease) Run(ctx context.Context, s *State) error {
 	c := s.Config
-	if s.Lock != nil {
-		ctx = s.Lock.Context(ctx)
-		if err := s.Lock.Verify(ctx); err != nil {
+	if s.Lock.Held != nil {
+		ctx = s.Lock.Held.Context(ctx)
+		if err := s.Lock.Held.Verify(ctx); err != nil {
 			return fmt.Errorf("release lock checked before Helm writes: %w", err)
 		}
 	}
 	opts := release.RollbackOptions{
-		Release: c.Release, Revision: s.RollbackTarget.Revision, Wait: c.Wait, Timeout: c.Timeout,
+		Release: c.Release, Revision: s.Task.RollbackTarget.Revision, Wait: c.Wait, Timeout: c.Timeout,
 		CleanupOnFail: c.CleanupOnFail, HistoryMax: c.HistoryMax,
 	}
 	var tr *tracking
@@ -60,12 +60,13 @@ func (rollbackRelease) Run(ctx context.Context, s *State) error {
 		opts.Waiter = tr
 	}
 	s.ghInProgress(ctx)
-	s.DeployStarted = true
-	res, err := s.Deployer.Rollback(ctx, opts)
+	s.Deploy.Phase = Deploying
+	res, err := s.Cluster.Deployer.Rollback(ctx, opts)
+	s.Deploy.Phase = Deployed
 	if tr != nil {
 		diagnose(s, tr)
 	}
-	s.Result = res
+	s.Release.After = res
 	if err != nil {
 		return fmt.Errorf("helm rollback %s to revision %d: %w", c.Release, opts.Revision, err)
 	}

@@ -63,7 +63,7 @@ func newTracking(s *State) *tracking {
 		allowed = -1 // the input's 0 means no allowance; the tracker's 0 means its default
 	}
 	opts := rollout.Options{
-		Clientset:         s.Kube.Clientset,
+		Clientset:         s.Cluster.Kube.Clientset,
 		Namespace:         s.Config.Namespace,
 		FailuresAllowed:   allowed,
 		MinReady:          r.MinReady,
@@ -74,9 +74,9 @@ func newTracking(s *State) *tracking {
 		Out:               s.Log.Writer(),
 		Mask:              s.Log.Redact,
 		Now:               s.Now,
-		Dynamic:           s.Kube.Dynamic,
+		Dynamic:           s.Cluster.Kube.Dynamic,
 	}
-	if m, err := s.Kube.Getter.ToRESTMapper(); err == nil {
+	if m, err := s.Cluster.Kube.Getter.ToRESTMapper(); err == nil {
 		opts.RESTMapper = m
 	}
 	t := rollout.New(opts)
@@ -101,6 +101,6 @@ func diagnose(s *State, w *tracking) {
 	if fe == nil {
 		return
 	}
-	s.Failure = fe
+	s.Deploy.Failure = fe
 	s.Log.Command(fe.Annotation())
 }

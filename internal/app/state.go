@@ -28,63 +28,100 @@ type StepRecord struct {
 	Err      error
 }
 
-// State is what the steps share. Each step reads what earlier steps left and adds its result.
+// State is what a run's steps share: the environment they run in, and one typed result per
+// producing step. Each result has one owner (the step named on it) that sets it; later steps
+// and the finalizers only read it. The outcome is decided once, when the steps end.
 type State struct {
 	Getenv func(string) string
 	Log    *Log
 	Start  time.Time
 	Now    func() time.Time
 
-	Config   *config.Config
-	Kube     *kube.Clients
-	Login    *cloud.Login // the in-process cluster login (nil: a kubeconfig without plugin)
-	Deployer *release.Deployer
-	Before   *release.Result // latest stored revision before this run (nil: none)
-	Result   *release.Result // what Helm stored after this run, also after a failure
+	Config  *config.Config    // Read inputs
+	Cluster Cluster           // Connect to Kubernetes
+	GitHub  *ghdeploy.Tracker // Prepare GitHub deployment (nil: no GitHub deployment)
+	Lock    LockResult        // Acquire release lock, Recover pending release
+	Release ReleaseResult     // Inspect release (Before); Deploy, Roll back (After)
+	Deploy  DeployResult      // Deploy (or Roll back release), then the Roll back finalizer
+	Task    TaskResult        // the tasks other than deploy
 
-	Lock      *lock.Held // nil until acquired (and for dry-run)
-	LockWait  time.Duration
-	Recovered string            // what recovery did, if anything
-	GitHub    *ghdeploy.Tracker // nil: no GitHub deployment
-
-	Failure       *rollout.FailureError // the rollout's diagnosis, when it failed
-	DeployStarted bool                  // Helm was called: a failure from here on is a rollout failure
-	Remediation   *release.Remediation  // what the Roll back step did, when it ran
-	HelmBusy      bool                  // Helm was still applying when the cancelled run moved on
-	tracking      *tracking             // the run's one rollout tracker (nil: no wait)
-
-	// cancelled is when the run's context ended (the runner's SIGINT); zero while it runs.
-	cancelled *cancelClock
-	// soft ends when the run is cancelled while the finalizers run: the rollback stops
-	// waiting then, and the rest share the CancelBudget deadline.
-	soft context.Context
-
-	// Tasks other than deploy.
-	Uninstalled        *release.Uninstalled // what the uninstall did
-	NamespaceDeleted   bool
-	EnvironmentDeleted bool
-	RollbackTarget     *release.Revision  // the revision the rollback restores
-	History            []release.Revision // newest first (status, rollback)
-	Workloads          []kube.Readiness   // status: readiness of the release's workloads
-	Done               []string           // what the task did, for the summary
-	probing            *verify.During     // verify-url probes during the rollout
-	Diff               *diff.Report       // the diff task's comparison
-	apiStats           *kube.APIStats     // HDA_STATS_FILE: requests counted
-	trackerStats       func() rollout.Stats
-
+	// Err is the error that ended the steps (nil: they all succeeded).
 	Err error
 	// Outcome is decided once, when the steps end and before any finalizer runs (outcome):
 	// report.Succeeded, Failed, Cancelled or DryRun. The finalizers read it; none changes it.
 	Outcome  string
 	Steps    []StepRecord
 	Warnings []string
+
+	tracking     *tracking      // the run's one rollout tracker (nil: no wait)
+	probing      *verify.During // verify-url probes during the rollout
+	apiStats     *kube.APIStats // HDA_STATS_FILE: requests counted
+	trackerStats func() rollout.Stats
+	// cancelled is when the run's context ended (the runner's SIGINT); zero while it runs.
+	cancelled *cancelClock
+	// soft ends when the run is cancelled while the finalizers run: the rollback stops
+	// waiting then, and the rest share the CancelBudget deadline.
+	soft context.Context
+}
+
+// Cluster is what Connect to Kubernetes produced.
+type Cluster struct {
+	Kube     *kube.Clients
+	Login    *cloud.Login // the in-process cluster login (nil: a kubeconfig without plugin)
+	Deployer *release.Deployer
+}
+
+// LockResult is what Acquire release lock and Recover pending release produced.
+type LockResult struct {
+	Held      *lock.Held // nil: not taken (dry-run, a task without lock, or a step failed first)
+	Wait      time.Duration
+	Recovered string // what recovery did, if anything
+}
+
+// ReleaseResult is the release before and after this run.
+type ReleaseResult struct {
+	Before *release.Result // latest stored revision before this run (nil: none)
+	After  *release.Result // what Helm stored after this run, also after a failure
+}
+
+// DeployPhase is how far the deploy got: the Roll back finalizer decides from it.
+type DeployPhase int
+
+const (
+	// NotDeployed: Helm was never called (a step before it failed, or a task without deploy).
+	NotDeployed DeployPhase = iota
+	// Deploying: Helm was called; a failure from here on is a failed revision.
+	Deploying
+	// HelmBusy: the run was cancelled while Helm was still applying, and moved on without it.
+	HelmBusy
+	// Deployed: Helm returned (with or without an error).
+	Deployed
+)
+
+// DeployResult is what the deploy (or the rollback task's rollback) and its remediation did.
+type DeployResult struct {
+	Phase       DeployPhase
+	Failure     *rollout.FailureError // the rollout's diagnosis, when it failed
+	Remediation *release.Remediation  // what the Roll back finalizer did, when it acted
+}
+
+// TaskResult is what the tasks other than deploy found and did.
+type TaskResult struct {
+	Uninstalled        *release.Uninstalled // uninstall
+	NamespaceDeleted   bool                 // uninstall with delete-namespace
+	EnvironmentDeleted bool                 // uninstall with delete-environment
+	RollbackTarget     *release.Revision    // rollback: the revision it restores
+	History            []release.Revision   // status, rollback: newest first
+	Workloads          []kube.Readiness     // status: readiness of the release's workloads
+	Diff               *diff.Report         // diff: the comparison
+	Done               []string             // what the task did, for the summary
 }
 
 // done logs what the task did and keeps it for the summary.
 func (s *State) done(format string, args ...any) {
 	line := s.Log.Redact(sprintf(format, args...))
 	s.Log.Infof("%s", line)
-	s.Done = append(s.Done, line)
+	s.Task.Done = append(s.Task.Done, line)
 }
 
 func (s *State) warn(format string, args ...any) {

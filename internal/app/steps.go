@@ -103,16 +103,16 @@ func (connect) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	version, err := clients.ServerVersion()
-	if err != nil && s.Login != nil && kube.IsUnauthorized(err) {
+	if err != nil && s.Cluster.Login != nil && kube.IsUnauthorized(err) {
 		return fmt.Errorf("the Kubernetes API server at %s refused the token of %s (401 Unauthorized): %s",
-			clients.REST.Host, s.Login.Source.Identity(), s.Login.Spec.RefusedHint())
+			clients.REST.Host, s.Cluster.Login.Source.Identity(), s.Cluster.Login.Spec.RefusedHint())
 	}
 	if err != nil {
 		return fmt.Errorf("the Kubernetes API server (credentials from %s) does not answer: %w", clients.Source, err)
 	}
 	s.Log.Infof("Kubernetes %s at %s (credentials from %s)", version, clients.REST.Host, clients.Source)
-	if s.Login != nil {
-		s.Log.Infof("%s", describeLogin(s.Login, s.Now()))
+	if s.Cluster.Login != nil {
+		s.Log.Infof("%s", describeLogin(s.Cluster.Login, s.Now()))
 		if user, groups, err := clients.WhoAmI(ctx); err == nil {
 			s.Log.Infof("the API server knows this run as %s (groups %s)", user, strings.Join(groups, ", "))
 		} else {
@@ -125,7 +125,7 @@ func (connect) Run(ctx context.Context, s *State) error {
 	if err != nil {
 		return fmt.Errorf("helm: %w", err)
 	}
-	s.Kube, s.Deployer = clients, d
+	s.Cluster.Kube, s.Cluster.Deployer = clients, d
 	return nil
 }
 
@@ -135,11 +135,11 @@ type inspect struct{}
 func (inspect) String() string { return "Inspect release" }
 
 func (inspect) Run(ctx context.Context, s *State) error {
-	before, err := s.Deployer.Latest(ctx, s.Config.Release)
+	before, err := s.Cluster.Deployer.Latest(ctx, s.Config.Release)
 	if err != nil {
 		return fmt.Errorf("reading the history of release %q: %w", s.Config.Release, err)
 	}
-	s.Before = before
+	s.Release.Before = before
 	if before == nil {
 		s.Log.Infof("release %q does not exist yet: it will be installed", s.Config.Release)
 		return nil
@@ -154,7 +154,7 @@ func (inspect) Run(ctx context.Context, s *State) error {
 const helmCancelGrace = 2 * time.Second
 
 // runHelm runs the Deployer and returns when it does, or helmCancelGrace after ctx ends: then
-// Helm is left applying (s.HelmBusy), the run goes on to its finalizers, and the next run's
+// Helm is left applying (phase HelmBusy), the run goes on to its finalizers, and the next run's
 // recovery clears whatever Helm leaves pending.
 func runHelm(ctx context.Context, s *State, opts release.Options) (*release.Result, error) {
 	type out struct {
@@ -163,7 +163,7 @@ func runHelm(ctx context.Context, s *State, opts release.Options) (*release.Resu
 	}
 	done := make(chan out, 1)
 	go func() {
-		res, err := s.Deployer.Run(ctx, opts)
+		res, err := s.Cluster.Deployer.Run(ctx, opts)
 		done <- out{res, err}
 	}()
 	select {
@@ -177,7 +177,7 @@ func runHelm(ctx context.Context, s *State, opts release.Options) (*release.Resu
 	case o := <-done:
 		return o.res, o.err
 	case <-t.C:
-		s.HelmBusy = true
+		s.Deploy.Phase = HelmBusy
 		return nil, fmt.Errorf("helm was still applying %s after the cancel: %w", helmCancelGrace, context.Cause(ctx))
 	}
 }
@@ -214,9 +214,9 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		opts.ForceRollout = rolloutID(s)
 		s.Log.Infof("force-rollout: pod templates are annotated %s=%s, so every workload rolls", release.RolloutAnnotation, opts.ForceRollout)
 	}
-	if s.Lock != nil {
+	if s.Lock.Held != nil {
 		// Losing the lock (renewals failing past lock-ttl) stops the deploy.
-		ctx = s.Lock.Context(ctx)
+		ctx = s.Lock.Held.Context(ctx)
 	}
 	var tr *tracking
 	if c.Wait && !c.DryRun {
@@ -225,23 +225,31 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		opts.Waiter = tr
 	}
 	opts.Inspect = lint(s)
-	if s.Lock != nil {
+	if s.Lock.Held != nil {
 		// A Lease deleted or taken by hand since the last renewal must stop us before Helm
 		// writes, not a renewal period later.
-		if err := s.Lock.Verify(ctx); err != nil {
+		if err := s.Lock.Held.Verify(ctx); err != nil {
 			return fmt.Errorf("release lock checked before Helm writes: %w", err)
 		}
 	}
 	s.ghInProgress(ctx)
-	s.DeployStarted = true
+	s.Deploy.Phase = Deploying
 	res, err := runHelm(ctx, s, opts)
+	if s.Deploy.Phase != HelmBusy {
+		s.Deploy.Phase = Deployed
+	}
+	if err != nil && s.Lock.Held != nil && s.Lock.Held.Err() != nil {
+		lost := s.Lock.Held.Err()
+		// Losing the lock cancelled the deploy with nothing but "context canceled": say why.
+		err = fmt.Errorf("%w; the deploy was stopped: %w", lost, err)
+	}
 	if tr != nil {
 		diagnose(s, tr)
 	}
-	s.Result = res
-	if !s.HelmBusy && (res == nil || (err != nil && res.Revision == 0)) {
-		if latest, lerr := s.Deployer.Latest(context.WithoutCancel(ctx), c.Release); lerr == nil && latest != nil { // local storage read
-			s.Result = latest
+	s.Release.After = res
+	if s.Deploy.Phase == Deployed && (res == nil || (err != nil && res.Revision == 0)) {
+		if latest, lerr := s.Cluster.Deployer.Latest(context.WithoutCancel(ctx), c.Release); lerr == nil && latest != nil { // local storage read
+			s.Release.After = latest
 		}
 	}
 	if err != nil {
@@ -249,9 +257,9 @@ func (deploy) Run(ctx context.Context, s *State) error {
 		if errors.As(err, &pending) {
 			return err
 		}
-		if s.Failure == nil {
+		if s.Deploy.Failure == nil {
 			// Not a rollout failure the tracker diagnosed: Helm's own last lines say what it did.
-			if tail := s.Deployer.HelmLog().Tail(); tail != "" {
+			if tail := s.Cluster.Deployer.HelmLog().Tail(); tail != "" {
 				return fmt.Errorf("helm upgrade --install %s: %w\n%s", c.Release, err, tail)
 			}
 		}

@@ -17,7 +17,7 @@ type findNamespace struct{}
 func (findNamespace) String() string { return "Find namespace" }
 
 func (findNamespace) Run(ctx context.Context, s *State) error {
-	_, exists, err := s.Kube.NamespaceOwner(ctx, s.Config.Namespace)
+	_, exists, err := s.Cluster.Kube.NamespaceOwner(ctx, s.Config.Namespace)
 	if err != nil {
 		return fmt.Errorf("reading namespace %q: %w", s.Config.Namespace, err)
 	}
@@ -35,12 +35,12 @@ func (uninstall) String() string { return "Uninstall" }
 
 func (uninstall) Run(ctx context.Context, s *State) error {
 	c := s.Config
-	if s.Before == nil {
+	if s.Release.Before == nil {
 		s.done("release %s does not exist in namespace %s: nothing to uninstall", c.Release, c.Namespace)
 		return errDone
 	}
 	start := s.Now()
-	u, err := s.Deployer.Uninstall(ctx, release.UninstallOptions{
+	u, err := s.Cluster.Deployer.Uninstall(ctx, release.UninstallOptions{
 		Release: c.Release, KeepHistory: c.Uninstall.KeepHistory, DeletePVCs: c.Uninstall.DeletePVCs,
 		Wait: c.Wait, Timeout: c.Timeout, DryRun: c.DryRun,
 	})
@@ -49,15 +49,15 @@ func (uninstall) Run(ctx context.Context, s *State) error {
 		return errDone
 	}
 	if err != nil {
-		if tail := s.Deployer.HelmLog().Tail(); tail != "" {
+		if tail := s.Cluster.Deployer.HelmLog().Tail(); tail != "" {
 			return fmt.Errorf("helm uninstall %s: %w\n%s", c.Release, err, tail)
 		}
 		return fmt.Errorf("helm uninstall %s: %w", c.Release, err)
 	}
-	s.Uninstalled = u
-	gone := *s.Before
+	s.Task.Uninstalled = u
+	gone := *s.Release.Before
 	gone.Status = "uninstalled"
-	s.Result = &gone
+	s.Release.After = &gone
 	for _, r := range u.Deleted {
 		s.Log.Infof("  deleted %s/%s", strings.ToLower(r.Kind), r.Name)
 	}
@@ -76,7 +76,7 @@ func (uninstall) Run(ctx context.Context, s *State) error {
 	if !c.Wait || c.DryRun {
 		return nil
 	}
-	left, err := s.Kube.WaitPodsGone(ctx, c.Namespace, "app.kubernetes.io/instance="+c.Release,
+	left, err := s.Cluster.Kube.WaitPodsGone(ctx, c.Namespace, "app.kubernetes.io/instance="+c.Release,
 		max(c.Timeout-s.Now().Sub(start), 5*time.Second), func(names []string) {
 			s.Log.Infof("waiting for %d pod(s) to terminate: %s", len(names), strings.Join(names, ", "))
 		}, func(ev string) { s.Log.Infof("event %s", ev) })
@@ -105,7 +105,7 @@ func (deleteNamespace) Run(ctx context.Context, s *State) error {
 		s.Log.Infof("dry-run: namespace %s stays", c.Namespace)
 		return nil
 	}
-	owner, exists, err := s.Kube.NamespaceOwner(ctx, c.Namespace)
+	owner, exists, err := s.Cluster.Kube.NamespaceOwner(ctx, c.Namespace)
 	switch {
 	case err != nil:
 		return fmt.Errorf("reading namespace %q: %w", c.Namespace, err)
@@ -118,7 +118,7 @@ func (deleteNamespace) Run(ctx context.Context, s *State) error {
 		s.warn("namespace %s was created by this action for release %s, not %s: it stays", c.Namespace, owner, c.Release)
 		return nil
 	}
-	left, err := s.Kube.Leftovers(ctx, c.Namespace, c.Release)
+	left, err := s.Cluster.Kube.Leftovers(ctx, c.Namespace, c.Release)
 	if err != nil {
 		return err
 	}
@@ -126,18 +126,18 @@ func (deleteNamespace) Run(ctx context.Context, s *State) error {
 		s.warn("namespace %s stays: it still holds %s", c.Namespace, strings.Join(left, ", "))
 		return nil
 	}
-	if s.Lock != nil {
+	if s.Lock.Held != nil {
 		// The Lease lives in the namespace: release it first, or its deletion reads as a lost lock.
-		if err := s.Lock.Release(ctx); err != nil {
-			return fmt.Errorf("releasing Lease %s/%s before deleting its namespace: %w", c.Namespace, s.Lock.LeaseName(), err)
+		if err := s.Lock.Held.Release(ctx); err != nil {
+			return fmt.Errorf("releasing Lease %s/%s before deleting its namespace: %w", c.Namespace, s.Lock.Held.LeaseName(), err)
 		}
-		s.Log.Infof("released Lease %s/%s before deleting the namespace", c.Namespace, s.Lock.LeaseName())
-		s.Lock = nil
+		s.Log.Infof("released Lease %s/%s before deleting the namespace", c.Namespace, s.Lock.Held.LeaseName())
+		s.Lock.Held = nil
 	}
-	if err := s.Kube.DeleteNamespace(ctx, c.Namespace, time.Minute); err != nil {
+	if err := s.Cluster.Kube.DeleteNamespace(ctx, c.Namespace, time.Minute); err != nil {
 		return err
 	}
-	s.NamespaceDeleted = true
+	s.Task.NamespaceDeleted = true
 	s.done("deleted namespace %s (created by this action for release %s, empty after the uninstall)", c.Namespace, c.Release)
 	return nil
 }
@@ -176,7 +176,7 @@ func (retireEnvironment) Run(ctx context.Context, s *State) error {
 	case err != nil:
 		s.warn("deleting environment %s: %v", env, err)
 	default:
-		s.EnvironmentDeleted = true
+		s.Task.EnvironmentDeleted = true
 		s.done("deleted GitHub environment %s", env)
 	}
 	return nil

@@ -87,11 +87,11 @@ func (smokeCheck) Run(ctx context.Context, s *State) error {
 // restores the previous revision).
 func (s *State) failAfterRollout(ctx context.Context, reason string) error {
 	reason = s.Log.Redact(reason)
-	if err := s.Deployer.MarkFailed(context.WithoutCancel(ctx), s.Config.Release, "smoke check failed: "+reason); err != nil {
+	if err := s.Cluster.Deployer.MarkFailed(context.WithoutCancel(ctx), s.Config.Release, "smoke check failed: "+reason); err != nil {
 		s.warn("could not mark the revision failed: %v", err)
 	}
-	if latest, err := s.Deployer.Latest(context.WithoutCancel(ctx), s.Config.Release); err == nil && latest != nil {
-		s.Result = latest
+	if latest, err := s.Cluster.Deployer.Latest(context.WithoutCancel(ctx), s.Config.Release); err == nil && latest != nil {
+		s.Release.After = latest
 	}
 	return fmt.Errorf("the smoke check of the deployed release failed: %s", reason)
 }
