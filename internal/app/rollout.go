@@ -13,9 +13,9 @@ import (
 )
 
 // tracking adapts the run's one rollout tracker to release.Waiter for every wait of the run:
-// the deploy's, its hook Jobs' and the rollback's (events are printed once across them). It
-// keeps the first failure: the rollback waits again, and that must not hide why the deploy
-// failed.
+// the deploy's, its hook Jobs', the rollback's and (release.DeleteWaiter) Helm's waits for
+// deletions (events are printed once across them). It keeps the first failure: the rollback
+// waits again, and that must not hide why the deploy failed.
 type waiter interface {
 	Wait(ctx context.Context, objs []runtime.Object, timeout time.Duration) error
 }
@@ -38,6 +38,34 @@ func (w *tracking) Wait(ctx context.Context, objs []runtime.Object, timeout time
 	}
 	w.mu.Unlock()
 	err := w.t.Wait(ctx, objs, timeout)
+	w.keep(err)
+	return err
+}
+
+// deleteWaiter is the tracker's wait for deletions (rollout.Tracker.WaitDeleted).
+type deleteWaiter interface {
+	WaitDeleted(ctx context.Context, objs []runtime.Object, timeout time.Duration) error
+}
+
+var (
+	_ release.DeleteWaiter = (*tracking)(nil)
+	_ deleteWaiter         = (*rollout.Tracker)(nil)
+)
+
+// WaitDeleted passes Helm's waits for deletions (hooks deleted by their delete policy, an
+// uninstall's objects) to the tracker as they are; a diagnosis is kept like a rollout's.
+func (w *tracking) WaitDeleted(ctx context.Context, objs []runtime.Object, timeout time.Duration) error {
+	d, ok := w.t.(deleteWaiter)
+	if !ok {
+		return fmt.Errorf("wait for deletions: %w", errors.ErrUnsupported)
+	}
+	err := d.WaitDeleted(ctx, objs, timeout)
+	w.keep(err)
+	return err
+}
+
+// keep records the first diagnosis of the run.
+func (w *tracking) keep(err error) {
 	var fe *rollout.FailureError
 	if errors.As(err, &fe) {
 		w.mu.Lock()
@@ -46,7 +74,6 @@ func (w *tracking) Wait(ctx context.Context, objs []runtime.Object, timeout time
 		}
 		w.mu.Unlock()
 	}
-	return err
 }
 
 func (w *tracking) failure() *rollout.FailureError {

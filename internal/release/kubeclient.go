@@ -19,8 +19,9 @@ import (
 var errUnsupported = errors.New("kube client does not support this operation")
 
 // waitingClient wraps Helm's kube client. Wait and WaitWithJobs (and hook waits made only of
-// Jobs) go to the Waiter of the current call when there is one; every other call, including the
-// optional interfaces Helm type-asserts (InterfaceExt, InterfaceThreeWayMerge, InterfaceLogs,
+// Jobs and Pods) go to the Waiter of the current call when there is one, and WaitForDelete
+// when that Waiter is also a DeleteWaiter; every other call, including the optional interfaces
+// Helm type-asserts (InterfaceExt, InterfaceThreeWayMerge, InterfaceLogs,
 // InterfaceDeletionPropagation, InterfaceResources), is delegated.
 //
 // Helm never decides when a wait ends: the Waiter does, with the caller's context. Helm itself
@@ -123,19 +124,32 @@ func IsRollbackWait(ctx context.Context) bool {
 	return v
 }
 
+// DeleteWaiter is the optional side of a Waiter that also waits for deletions: Helm's
+// WaitForDelete (hooks deleted before they are created again or after they succeeded, an
+// uninstall with Wait) goes to WaitDeleted, with the call's context, instead of Helm's silent
+// poll. It receives the objects Helm deleted and Helm's timeout, and must honour ctx.
+type DeleteWaiter interface {
+	WaitDeleted(ctx context.Context, objs []runtime.Object, timeout time.Duration) error
+}
+
 // callWaiter calls the Waiter with the objects of the resource list, or Helm's
 // own wait when there is no Waiter.
 func callWaiter(ctx context.Context, w Waiter, resources kube.ResourceList, timeout time.Duration, helmWait func(kube.ResourceList, time.Duration) error) error {
 	if w == nil {
 		return helmWait(resources, timeout)
 	}
+	return w.Wait(ctx, objectsOf(resources), timeout)
+}
+
+// objectsOf is the objects of a resource list, as a Waiter receives them.
+func objectsOf(resources kube.ResourceList) []runtime.Object {
 	objs := make([]runtime.Object, 0, len(resources))
 	for _, info := range resources {
 		if info != nil && info.Object != nil {
 			objs = append(objs, info.Object)
 		}
 	}
-	return w.Wait(ctx, objs, timeout)
+	return objs
 }
 
 func (c *waitingClient) Wait(resources kube.ResourceList, timeout time.Duration) error {
@@ -196,9 +210,20 @@ func (c *waitingClient) WaitAndGetCompletedPodPhase(name string, timeout time.Du
 
 func (c *waitingClient) IsReachable() error { return c.inner.IsReachable() }
 
-// WaitForDelete is used by hooks and uninstall; without support in the inner
-// client Helm would skip it, so this is a no-op then.
+// WaitForDelete is Helm's wait for deletions (hooks by delete policy, an uninstall with Wait).
+// It goes to the current call's Waiter when that is a DeleteWaiter, with the call's context
+// (unmarked); else to Helm's own wait, which is a no-op when the inner client has none (Helm
+// would skip it then).
 func (c *waitingClient) WaitForDelete(resources kube.ResourceList, timeout time.Duration) error {
+	c.mu.Lock()
+	ctx, w := c.ctx, c.waiter
+	c.mu.Unlock()
+	if dw, ok := w.(DeleteWaiter); ok {
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		return dw.WaitDeleted(ctx, objectsOf(resources), timeout)
+	}
 	if ext, ok := c.inner.(kube.InterfaceExt); ok {
 		return ext.WaitForDelete(resources, timeout)
 	}

@@ -26,13 +26,15 @@ type UninstallOptions struct {
 	// them, as if they carried helm.sh/resource-policy: keep. A claim annotated keep is kept
 	// either way.
 	DeletePVCs bool
-	// Wait waits until every deleted object is gone (Helm's WaitForDelete).
+	// Wait waits until every deleted object is gone (Helm's WaitForDelete: through Waiter when
+	// it is a DeleteWaiter).
 	Wait    bool
 	Timeout time.Duration
 	// DryRun reports what would be deleted and kept, and changes nothing.
 	DryRun bool
 	// Waiter, when set, waits for delete hooks made of Jobs and Pods (marked HookWaitContext),
-	// as during Run.
+	// as during Run; when it is also a DeleteWaiter, for the deletions too (hooks deleted by
+	// their delete policy, and with Wait the release's objects), with Uninstall's context.
 	Waiter Waiter
 }
 
