@@ -40,10 +40,18 @@ func (uninstall) Run(ctx context.Context, s *State) error {
 		return errDone
 	}
 	start := s.Now()
-	u, err := s.Cluster.Deployer.Uninstall(ctx, release.UninstallOptions{
+	opts := release.UninstallOptions{
 		Release: c.Release, KeepHistory: c.Uninstall.KeepHistory, DeletePVCs: c.Uninstall.DeletePVCs,
 		Wait: c.Wait, Timeout: c.Timeout, DryRun: c.DryRun,
-	})
+	}
+	if c.Wait && !c.DryRun {
+		// The chart's delete hooks and the deletions Helm waits for are tracked: progress,
+		// events, and an object that does not go away named with the reason (a finalizer...).
+		tr := newTracking(s)
+		opts.Waiter = tr
+		defer diagnose(s, tr)
+	}
+	u, err := s.Cluster.Deployer.Uninstall(ctx, opts)
 	if errors.Is(err, release.ErrNotInstalled) {
 		s.done("%s: nothing to uninstall", err)
 		return errDone

@@ -31,6 +31,9 @@ type deletion struct {
 	announced bool
 }
 
+// deletionTitle is the annotation title of a deletion that did not complete.
+const deletionTitle = "Deletion did not complete"
+
 // WaitDeleted waits until every object of objs is gone from the cluster (Helm's WaitForDelete:
 // hooks deleted before they are created again or after they succeeded, an uninstall with
 // wait), the timeout passes (timeout <= 0: none) or ctx ends. It follows them through one
@@ -230,7 +233,7 @@ func (d *deletion) ended(parent context.Context, timeout time.Duration) error {
 		return fmt.Errorf("wait for deletion: %w", context.Cause(parent))
 	}
 	if len(left) == 0 { // the first list never came
-		return &FailureError{Verdict: Verdict{State: Failed, Reason: "Timeout", Definitive: true, Resource: d.items[0].tg.res,
+		return &FailureError{Title: deletionTitle, Verdict: Verdict{State: Failed, Reason: "Timeout", Definitive: true, Resource: d.items[0].tg.res,
 			Message: fmt.Sprintf("could not list %s within %s to see whether it is deleted", d.items[0].tg.res, timeout)}}
 	}
 	first := left[0].last
@@ -239,7 +242,7 @@ func (d *deletion) ended(parent context.Context, timeout time.Duration) error {
 	if len(left) > 1 {
 		v.Message += fmt.Sprintf("; %d more object(s) still present: %s", len(left)-1, names(left[1:]))
 	}
-	fe := &FailureError{Verdict: v, Events: d.events.warningsFor(first.Resource, maxFailureEvents)}
+	fe := &FailureError{Title: deletionTitle, Verdict: v, Events: d.events.warningsFor(first.Resource, maxFailureEvents)}
 	for _, line := range strings.Split(fe.Error(), "\n") {
 		t.println("%s", line)
 	}

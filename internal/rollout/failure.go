@@ -15,6 +15,8 @@ type FailureError struct {
 	Verdict      Verdict
 	LastLogLines []string // last lines of the failing container (previous instance after a crash)
 	Events       []string // recent Warning events of the failing resource
+	// Title names what failed in the annotation's title ("": "Rollout failed").
+	Title string
 }
 
 // Headline is the one-line diagnosis (the first line of Error), suitable for
@@ -55,7 +57,7 @@ func (e *FailureError) Brief() string {
 
 // Annotation is an ::error workflow command carrying the headline and hint.
 func (e *FailureError) Annotation() string {
-	title := fmt.Sprintf("Rollout failed: %s %s", orDefault(e.Verdict.Resource, "rollout"), e.Verdict.Reason)
+	title := fmt.Sprintf("%s: %s %s", orDefault(e.Title, "Rollout failed"), orDefault(e.Verdict.Resource, "rollout"), e.Verdict.Reason)
 	msg := e.Headline()
 	if h := Hint(e.Verdict.Reason); h != "" {
 		msg += "\nwhat to do: " + h

@@ -77,7 +77,7 @@ func TestHookDeletionStuckOnFinalizer(t *testing.T) {
 		"configmap/" + hook + " still present: FinalizerNotRemoved: marked for deletion, but finalizer " + holdFinalizer + " is still set",
 		"the controller that owns finalizer " + holdFinalizer + " is not removing it",
 		fmt.Sprintf(`kubectl patch configmap %s -n %s --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]'`, hook, ns),
-		"::error title=Rollout failed%3A configmap/" + hook + " FinalizerNotRemoved::",
+		"::error title=Deletion did not complete%3A configmap/" + hook + " FinalizerNotRemoved::",
 	} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("the job log does not say %q:\n%s", want, r.Stdout)
@@ -102,5 +102,37 @@ func TestHookDeletionStuckOnFinalizer(t *testing.T) {
 	cm, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, hook, metav1.GetOptions{})
 	if err != nil || cm.Data["message"] != "v4" || cm.DeletionTimestamp != nil {
 		t.Errorf("hook after the deploy: %v, %+v; want a new instance with message v4", err, cm)
+	}
+}
+
+// TestUninstallStuckOnFinalizer: an uninstall waits for the release's objects to be gone
+// through the tracker; one held by a finalizer nobody removes fails the task at its timeout,
+// naming the object, the finalizer and the command that removes it.
+func TestUninstallStuckOnFinalizer(t *testing.T) {
+	needCluster(t)
+	t.Parallel()
+	cs := clientset(t)
+	ns := newNamespace(t, cs)
+	const cm = "stuck-config"
+	runAction(t, map[string]string{"release": "stuck", "namespace": ns, "chart": deleteHookChart,
+		"values": "message: v1\n", "min-ready-seconds": "0"}).mustSucceed(t)
+	setFinalizers(t, cs, ns, cm, []string{holdFinalizer})
+	t.Cleanup(func() { setFinalizers(t, cs, ns, cm, nil) })
+
+	r := runAction(t, map[string]string{"task": "uninstall", "release": "stuck", "namespace": ns, "chart": "", "timeout": "8s"})
+	if r.ExitCode == 0 {
+		t.Fatalf("an uninstall whose ConfigMap stays passed:\n%s", r.Stdout)
+	}
+	for _, want := range []string{
+		"configmap/" + cm + " still present: FinalizerNotRemoved",
+		"kubectl patch configmap " + cm + " -n " + ns,
+		"::error title=Deletion did not complete%3A configmap/" + cm + " FinalizerNotRemoved::",
+	} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("the job log does not say %q:\n%s", want, r.Stdout)
+		}
+	}
+	if !strings.Contains(r.Outputs["failure-reason"], holdFinalizer) {
+		t.Errorf("failure-reason %q does not name the finalizer", r.Outputs["failure-reason"])
 	}
 }
