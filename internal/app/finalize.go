@@ -48,7 +48,7 @@ func (s *State) summary() report.Summary {
 			if h := rollout.Hint(v.Reason); h != "" {
 				sum.Hint = h + "; " + sum.Hint
 			}
-			sum.Diagnosis = diagnosisLines(v)
+			sum.Diagnosis = redactAll(s, diagnosisLines(v))
 			sum.LastLogLines = redactAll(s, fe.LastLogLines)
 			sum.Events = redactAll(s, fe.Events)
 		}
