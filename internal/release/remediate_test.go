@@ -24,6 +24,7 @@ func TestRemediate(t *testing.T) {
 		wantTo      int
 		wantErr     string
 		wantHistory []string
+		atomicOff   bool // Remediate is not called (atomic: false): Run itself must leave the failed revision
 	}{
 		{name: "rollback to the last deployed revision", runs: []error{nil, failWait},
 			wantAction: "rolled back", wantTo: 1, wantHistory: []string{"1:superseded", "2:failed", "3:deployed"}},
@@ -35,6 +36,10 @@ func TestRemediate(t *testing.T) {
 			wantAction: "", wantHistory: []string{"1:failed", "2:failed"}},
 		{name: "latest revision not failed: nothing to do", runs: []error{nil},
 			wantAction: "", wantHistory: []string{"1:deployed"}},
+		{name: "atomic off: the failed revision stays (Run never rolls back by itself)", runs: []error{nil, failWait}, atomicOff: true,
+			wantHistory: []string{"1:deployed", "2:failed"}},
+		{name: "atomic off on a first install: the failed release stays", runs: []error{failWait}, atomicOff: true,
+			wantHistory: []string{"1:failed"}},
 		{name: "rollback that itself fails", runs: []error{nil, failWait}, rollbackErr: errors.New("old pods crash too"),
 			wantErr: "old pods crash too", wantHistory: []string{"1:deployed", "2:failed", "3:failed"}},
 	}
@@ -54,6 +59,12 @@ func TestRemediate(t *testing.T) {
 			}
 			if tc.seed != nil {
 				seed(t, f.store, "web", tc.seed...)
+			}
+			if tc.atomicOff {
+				if got := statuses(t, f.store, "web"); !reflect.DeepEqual(got, tc.wantHistory) {
+					t.Errorf("history = %v, want %v", got, tc.wantHistory)
+				}
+				return
 			}
 			w.results = append(w.results, tc.rollbackErr)
 			before := len(w.Calls())
