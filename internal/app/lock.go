@@ -79,11 +79,26 @@ func ensureNamespace(ctx context.Context, s *State) error {
 	if err != nil {
 		return fmt.Errorf("create-namespace: true: %w", err)
 	}
-	if created {
-		s.Log.Infof("created namespace %q (marked as created for release %q: the uninstall task may delete it)", c.Namespace, c.Release)
+	if !created {
+		return nil
+	}
+	s.Log.Infof("created namespace %q (marked as created for release %q: the uninstall task may delete it)", c.Namespace, c.Release)
+	// Pods of a brand-new namespace fail to be created ("serviceaccount default not found")
+	// until the controller-manager has made its default ServiceAccount: wait for it, briefly.
+	waited, err := s.Cluster.Kube.WaitDefaultServiceAccount(ctx, c.Namespace, defaultServiceAccountWait)
+	switch {
+	case err == nil && waited > 100*time.Millisecond:
+		s.Log.Infof("namespace %q got its default ServiceAccount after %s", c.Namespace, waited.Round(10*time.Millisecond))
+	case ctx.Err() != nil:
+		return err
+	case err != nil:
+		s.warn("%v: pods that use it fail to be created until kube-controller-manager makes it (is its serviceaccount controller running?); the deploy goes on", err)
 	}
 	return nil
 }
+
+// defaultServiceAccountWait bounds the wait for a new namespace's default ServiceAccount.
+const defaultServiceAccountWait = 15 * time.Second
 
 func holder(s *State) lock.Holder {
 	g := s.Getenv
