@@ -251,7 +251,7 @@ func TestLockWaitReportedAndHandedOff(t *testing.T) {
 	if !strings.Contains(ln.Text, identity) {
 		t.Errorf("the wait message does not name the holder %q: %s", identity, ln.Text)
 	}
-	time.Sleep(3 * time.Second) // the holder keeps the lock 3 s: the wait being measured, not an ordering
+	time.Sleep(3 * time.Second)
 	f.check(t, true)
 	releasedAt := f.release(t)
 	got, err := p.waitLine("holding Lease", 30*time.Second)
