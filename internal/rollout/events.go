@@ -25,16 +25,25 @@ type keptEvent struct {
 }
 
 // eventPrinter prints the new events of the tracked objects and their pods,
-// within the budget of events_budget.go.
+// within the budget of events_budget.go. It looks only at the events changed since its last
+// flush and at the pending ones whose object became tracked (events_queue.go).
 type eventPrinter struct {
-	t      *Tracker
-	start  time.Time
-	kept   []keptEvent
-	budget *eventBudget
+	t       *Tracker
+	start   time.Time
+	kept    []keptEvent
+	budget  *eventBudget
+	pending pendingEvents
+	// examined counts the events flush looked at (matched against the targets): what changed,
+	// not what is cached.
+	examined int
+	// byUID and byName find an event's target; kept from one flush to the next, cleared and
+	// filled again (growing them anew cost more than the rest of a flush).
+	byUID  map[types.UID]*target
+	byName map[string]*target
 }
 
 func newEventPrinter(t *Tracker, start time.Time) *eventPrinter {
-	return &eventPrinter{t: t, start: start, budget: newEventBudget(start)}
+	return &eventPrinter{t: t, start: start, budget: newEventBudget(start), byUID: map[types.UID]*target{}, byName: map[string]*target{}}
 }
 
 func eventTime(ev *corev1.Event) time.Time {
@@ -63,9 +72,14 @@ func eventCount(ev *corev1.Event) int32 {
 // also as ::warning annotations, or counts them for a summary line when they
 // flood (eventBudget), and prints the summary when it is due. It returns a failure when a FailedCreate
 // event of a controller used up its target's allowance.
+//
+// It looks at the events added or updated since the last flush, and at those of objects that
+// were not tracked then and are now; an event of an object not tracked stays pending until its
+// object is (a pod listed after its first events), unless it is older than the Wait's history.
 func (e *eventPrinter) flush(watch map[string]*nsWatch, targets []*target, now time.Time) *Verdict {
-	byUID := map[types.UID]*target{}
-	byName := map[string]*target{}
+	byUID, byName := e.byUID, e.byName
+	clear(byUID)
+	clear(byName)
 	for _, tg := range targets {
 		for _, uid := range tg.owners {
 			byUID[uid] = tg
@@ -80,27 +94,40 @@ func (e *eventPrinter) flush(watch map[string]*nsWatch, targets []*target, now t
 		tg *target
 		at time.Time
 	}
+	history := e.start.Add(-eventHistorySlack)
 	var fresh []item
-	for ns, w := range watch {
-		for _, ev := range w.events() {
-			io := ev.InvolvedObject
-			tg := byUID[io.UID]
-			if tg == nil {
-				tg = byName[ns+"/"+io.Kind+"/"+io.Name]
-			}
-			if tg == nil {
-				continue
-			}
-			key := fmt.Sprintf("%s/%d", ev.UID, eventCount(ev))
-			if e.t.eventSeen(key) {
-				continue
-			}
-			at := eventTime(ev)
-			if at.Before(e.start.Add(-eventHistorySlack)) {
-				continue
-			}
-			fresh = append(fresh, item{ev, tg, at})
+	consider := func(ns, key string, ev *corev1.Event) {
+		e.examined++
+		io := ev.InvolvedObject
+		tg := byUID[io.UID]
+		if tg == nil {
+			tg = byName[ns+"/"+io.Kind+"/"+io.Name]
 		}
+		if tg == nil {
+			if !eventTime(ev).Before(history) { // history is never printed, tracked or not
+				e.pending.add(key, ns, ev)
+			}
+			return
+		}
+		if e.t.eventSeen(fmt.Sprintf("%s/%d", ev.UID, eventCount(ev))) {
+			return
+		}
+		at := eventTime(ev)
+		if at.Before(history) {
+			return
+		}
+		fresh = append(fresh, item{ev, tg, at})
+	}
+	for ns, w := range watch {
+		for _, q := range w.events.take() {
+			e.pending.remove(q.key) // its older version
+			if q.ev != nil {
+				consider(ns, q.key, q.ev)
+			}
+		}
+	}
+	for _, pe := range e.pending.matching(byUID, byName) {
+		consider(pe.ns, pe.key, pe.ev)
 	}
 	sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].at.Before(fresh[j].at) })
 	var fail *Verdict

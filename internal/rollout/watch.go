@@ -36,6 +36,7 @@ type nsWatch struct {
 	cancel  context.CancelFunc
 
 	informers map[string]cache.SharedIndexInformer // by kind, or by dynamicKey
+	events    eventQueue                           // events changed since the last flush (events_queue.go)
 }
 
 func newNSWatch(cs kubernetes.Interface, dyn dynamic.Interface, ns string) *nsWatch {
@@ -94,7 +95,12 @@ func (w *nsWatch) start(ctx context.Context, notify func(), fatal chan<- error, 
 		if kind == "Pod" || kind == "ReplicaSet" {
 			_ = inf.AddIndexers(cache.Indexers{ownerIndex: controllerUID})
 		}
-		_, _ = inf.AddEventHandler(handler)
+		if kind == "Event" {
+			// One handler queues the event and then notifies: the evaluation finds it queued.
+			_, _ = inf.AddEventHandler(w.events.handler(notify))
+		} else {
+			_, _ = inf.AddEventHandler(handler)
+		}
 		_ = inf.SetWatchErrorHandlerWithContext(w.errorHandler(kind, fatal, warn))
 		w.informers[kind] = inf
 	}
@@ -220,21 +226,6 @@ func (w *nsWatch) podsOwnedBy(uid types.UID) []*corev1.Pod {
 	out := make([]*corev1.Pod, 0, len(items))
 	for _, it := range items {
 		out = append(out, it.(*corev1.Pod))
-	}
-	return out
-}
-
-// events returns the cached events of the namespace.
-func (w *nsWatch) events() []*corev1.Event {
-	inf := w.informers["Event"]
-	if inf == nil {
-		return nil
-	}
-	var out []*corev1.Event
-	for _, it := range inf.GetStore().List() {
-		if ev, ok := it.(*corev1.Event); ok {
-			out = append(out, ev)
-		}
 	}
 	return out
 }
