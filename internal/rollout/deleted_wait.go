@@ -96,10 +96,12 @@ func (t *Tracker) doomedOf(obj runtime.Object) *doomed {
 
 func (d *deletion) run(parent context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithCancel(parent)
-	if timeout > 0 {
-		ctx, cancel = context.WithTimeout(parent, timeout)
-	}
 	defer cancel()
+	if timeout > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, timeout)
+		defer stop()
+	}
 	t := d.t
 	poke := make(chan struct{}, 1)
 	notify := func() {
