@@ -112,8 +112,10 @@ func TestReliabilityAPIServerRestart(t *testing.T) {
 			map[string]string{"timeout": "3m"}))
 		waitRevisionStatus(t, cs, ns, "web", "pending-upgrade", 2*time.Minute, p)
 		restartAPIServer(t, 4*time.Second)
+		back := time.Now()
 		r := p.result(t, 3*time.Minute)
-		t.Logf("reliability | kube-apiserver restarted during a healthy rollout | exit %d in %.1fs, revision %s %s", r.ExitCode, r.Duration.Seconds(), r.Outputs["revision"], r.Outputs["status"])
+		t.Logf("reliability | kube-apiserver restarted during a healthy rollout | exit %d in %.1fs (%.1fs after the API server was back), revision %s %s",
+			r.ExitCode, r.Duration.Seconds(), p.Ended.Sub(back).Seconds(), r.Outputs["revision"], r.Outputs["status"])
 		if r.ExitCode != 0 || r.Outputs["revision"] != "2" || r.Outputs["status"] != "deployed" {
 			t.Fatalf("exit %d, revision %q %q after the restart, want 2 deployed\n%s", r.ExitCode, r.Outputs["revision"], r.Outputs["status"], r.Stdout)
 		}
