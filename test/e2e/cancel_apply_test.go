@@ -52,13 +52,7 @@ func TestCancelWhileApplying(t *testing.T) {
 				})
 				p := startAction(t, "applying", in, "GITHUB_API_URL="+fake.URL, "GITHUB_SERVER_URL="+fake.URL)
 				prx.waitHeld(t, 2*time.Minute, p)
-				if gh == "502" {
-					fake.FailNext(opStatus, 502, nil, "", 1000)
-					fake.FailNext(opCreate, 502, nil, "", 1000)
-				} else {
-					fake.SlowNext(opStatus, time.Minute, 1000)
-					fake.SlowNext(opCreate, time.Minute, 1000)
-				}
+				misbehave(fake, gh)
 				sent := p.signal(t, syscall.SIGINT)
 				if tc.answerAfter > 0 {
 					time.AfterFunc(tc.answerAfter, prx.unhold)

@@ -59,13 +59,7 @@ func TestCancelAtEachStage(t *testing.T) {
 				if _, err := p.waitLine(st.waitFor, 2*time.Minute); err != nil {
 					t.Fatalf("%v\n%s", err, p.Stdout)
 				}
-				if gh == "502" {
-					fake.FailNext(opStatus, 502, nil, "", 1000)
-					fake.FailNext(opCreate, 502, nil, "", 1000)
-				} else {
-					fake.SlowNext(opStatus, time.Minute, 1000)
-					fake.SlowNext(opCreate, time.Minute, 1000)
-				}
+				misbehave(fake, gh)
 				sent := p.signal(t, syscall.SIGINT)
 				r := p.result(t, time.Minute)
 				took := p.Ended.Sub(sent)
@@ -96,4 +90,16 @@ func TestCancelAtEachStage(t *testing.T) {
 			})
 		}
 	}
+}
+
+// misbehave makes the fake GitHub answer every deployment create and status with 502 ("502")
+// or hang on them for a minute ("hanging").
+func misbehave(fake *ghfake.Server, how string) {
+	if how == "502" {
+		fake.FailNext(opStatus, 502, nil, "", 1000)
+		fake.FailNext(opCreate, 502, nil, "", 1000)
+		return
+	}
+	fake.SlowNext(opStatus, time.Minute, 1000)
+	fake.SlowNext(opCreate, time.Minute, 1000)
 }
